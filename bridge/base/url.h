@@ -1,0 +1,40 @@
+// URL and host:port parsing for config values and outbound requests. Deliberately narrow: only the
+// absolute http(s)/ws(s) URLs causeway talks to, so anything unusual is an error, not a guess.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bridge/base/result.h"
+
+namespace causeway {
+
+struct HostPort {
+  std::string host;  // a DNS name, an IPv4 address, or an IPv6 address without brackets
+  std::uint16_t port = 0;
+
+  std::string to_string() const;  // brackets IPv6 hosts again
+};
+
+struct Url {
+  std::string scheme;  // lowercase: http, https, ws, wss
+  std::string host;    // lowercase; IPv6 without brackets
+  std::uint16_t port = 0;  // explicit port, or the scheme's default
+  bool explicit_port = false;
+  std::string path;   // begins with '/', "/" when absent
+  std::string query;  // without '?'
+
+  bool secure() const { return scheme == "https" || scheme == "wss"; }
+  std::string authority() const;  // host[:port] as it appears in the URL and the Host header
+  std::string to_string() const;
+};
+
+// "HOST:PORT" where HOST is a name, an IPv4 address or a bracketed IPv6 address, PORT 1-65535.
+Result<HostPort> parse_host_port(std::string_view text);
+
+// An absolute URL whose scheme is one of `allowed_schemes` (comma-separated, e.g. "http,https").
+// Rejects userinfo, fragments, spaces and empty hosts.
+Result<Url> parse_url(std::string_view text, std::string_view allowed_schemes);
+
+}  // namespace causeway

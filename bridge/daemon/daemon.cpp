@@ -1,0 +1,104 @@
+#include "bridge/daemon/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "bridge/base/log.h"
+#include "bridge/base/metrics.h"
+#include "bridge/daemon/admin_routes.h"
+#include "bridge/daemon/cli.h"
+#include "bridge/daemon/version.h"
+#include "config/config_loader.h"
+#include "protocols/net/http_server.h"
+#include "storage/secret_vault.h"
+#include "storage/store.h"
+
+namespace causeway {
+namespace {
+
+// Blocks the shutdown signals in this thread before any other thread exists, so every thread
+// inherits the mask and only sigwait() in the main thread ever sees them.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int wait_for_shutdown(const sigset_t& set) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP received; config reload is not supported yet, restart to apply changes");
+      continue;
+    }
+    return sig;
+  }
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  ConfigLoadResult loaded = load_config(options.config_file, std::filesystem::current_path());
+  if (!loaded.config) {
+    for (const auto& line : loaded.errors) std::cerr << line << '\n';
+    return kExitUsage;
+  }
+  Config config = std::move(*loaded.config);
+  if (options.listen_override) {
+    auto listen = parse_host_port(*options.listen_override);
+    if (!listen) {
+      std::cerr << "causeway run: --listen " << listen.error() << '\n';
+      return kExitUsage;
+    }
+    config.server.listen = *listen;
+  }
+  if (options.data_override) config.storage_path = std::filesystem::absolute(*options.data_override).lexically_normal();
+
+  init_logging(config.log_level, config.log_format);
+  sigset_t signals = block_shutdown_signals();
+  auto started = std::chrono::steady_clock::now();
+
+  auto vault = SecretVault::open_or_create(config.master_key_file);
+  if (!vault) {
+    spdlog::error("cannot start: {}", vault.error());
+    return kExitFailed;
+  }
+  auto store = Store::open(config.storage_path);
+  if (!store) {
+    spdlog::error("cannot start: {}", store.error());
+    return kExitFailed;
+  }
+
+  Metrics metrics;
+  HttpServer server;
+  install_admin_routes(server, AdminContext{metrics, **store, started});
+  if (Status bound = server.bind(config.server.listen); !bound.ok()) {
+    spdlog::error("cannot start: {}", bound.error());
+    return kExitFailed;
+  }
+  std::thread http_thread([&server] { server.serve(); });
+  spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
+               kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
+               (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
+
+  int sig = wait_for_shutdown(signals);
+  spdlog::info("{} received; stopping: no new connections, finishing requests in flight", strsignal(sig));
+  server.stop();
+  http_thread.join();
+  store->reset();
+  spdlog::info("stopped cleanly");
+  return kExitOk;
+}
+
+}  // namespace causeway

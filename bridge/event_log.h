@@ -1,0 +1,44 @@
+// The durable log of Events (the `events` family). Ids are time-ordered, so a scan of the family
+// is a scan in order of arrival. The log sits behind this small interface so another engine
+// could replace RocksDB (DESIGN.md, "The flow").
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "bridge/base/result.h"
+#include "bridge/event.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+// Makes ids "<16 hex digits of microseconds><6 hex digits of sequence>": unique within a process,
+// ordered by time, and equal-length so byte order is time order.
+class EventIdGenerator {
+ public:
+  std::string next(std::int64_t now_us);
+
+ private:
+  std::atomic<std::uint64_t> sequence_{0};
+};
+
+class EventLog {
+ public:
+  explicit EventLog(Store& store) : store_(store) {}
+
+  // Assigns `event.id` when empty and adds the event to `batch`, so it lands atomically with
+  // whatever else the caller writes (a cursor, a dedupe mark, queue jobs).
+  void append(WriteBatch& batch, Event& event, std::int64_t now_us);
+  Result<std::optional<Event>> get(const std::string& id) const;
+  // Visits events with id >= `from_id` in order until `visit` returns false.
+  Status scan(const std::string& from_id, const std::function<bool(const Event&)>& visit) const;
+
+ private:
+  Store& store_;
+  EventIdGenerator ids_;
+};
+
+}  // namespace causeway

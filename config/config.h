@@ -1,0 +1,90 @@
+// The daemon's configuration as typed values. Produced only by load_config (config_loader.h), so a
+// Config in hand has passed every schema check; paths are absolute.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bridge/base/log.h"
+#include "bridge/base/url.h"
+
+namespace causeway {
+
+// Where a secret comes from. Secrets are never written inline in the YAML file.
+struct SecretRef {
+  enum class Source { env, file };
+  Source source = Source::env;
+  std::string name;  // environment variable name, or absolute file path
+};
+
+struct ServerConfig {
+  Url public_url;
+  HostPort listen;
+};
+
+struct StreamConfig {
+  enum class Kind { none, firehose, jetstream };
+  Kind kind = Kind::none;
+  std::optional<Url> url;  // required for firehose and jetstream: the service's base URL
+};
+
+struct AtprotoConfig {
+  Url plc_url;
+  StreamConfig stream;
+};
+
+enum class SignatureScheme { cavage, rfc9421 };
+
+struct HostedGroupConfig {
+  std::string name;  // preferredUsername of the Group actor
+  std::string display_name;
+  std::string summary;
+  bool manually_approves_members = false;
+};
+
+struct FediverseSide {
+  std::optional<HostedGroupConfig> host;  // exactly one of host and group is set
+  std::optional<std::string> group;       // "@name@host" of a remote group to follow
+};
+
+struct BlueskySide {
+  Url pds;
+  std::string handle;
+  SecretRef app_password;
+};
+
+enum class MirrorDirection { both, to_bluesky, to_fediverse, none };
+enum class LongPosts { thread, truncate };
+enum class BlueskyPosting { open, followers, approved };
+
+struct MirrorConfig {
+  MirrorDirection replies = MirrorDirection::both;
+  MirrorDirection likes = MirrorDirection::both;
+  MirrorDirection reposts = MirrorDirection::both;
+  LongPosts long_posts = LongPosts::thread;
+};
+
+struct BridgeConfig {
+  std::string name;
+  FediverseSide fediverse;
+  std::optional<BlueskySide> bluesky;
+  MirrorConfig mirror;
+  BlueskyPosting bluesky_posting = BlueskyPosting::open;
+};
+
+struct Config {
+  std::filesystem::path source_file;
+  ServerConfig server;
+  std::filesystem::path storage_path;
+  std::filesystem::path master_key_file;
+  bool allow_private_addresses = false;
+  AtprotoConfig atproto;
+  SignatureScheme signature_scheme = SignatureScheme::cavage;
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::text;
+  std::vector<BridgeConfig> bridges;
+};
+
+}  // namespace causeway
