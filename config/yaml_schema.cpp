@@ -85,7 +85,9 @@ std::optional<MapView> SchemaReader::map(const Located& at, std::initializer_lis
   std::vector<std::string> known_keys(known.begin(), known.end());
   std::vector<std::string> seen;
   for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // Copies: yaml-cpp's iterator yields a temporary pair, so references into it would dangle.
+    YAML::Node key = it->first;
+    YAML::Node value = it->second;
     if (!key.IsScalar()) {
       error(key.Mark(), at.path, "keys must be plain names, got " + describe_node(key));
       continue;
@@ -103,7 +105,7 @@ std::optional<MapView> SchemaReader::map(const Located& at, std::initializer_lis
             "unknown key" + (hint.empty() ? "; known keys here: " + join(known) : " (did you mean " + quoted(hint) + "?)"));
       continue;
     }
-    view.pairs_.emplace_back(key, it->second);
+    view.pairs_.emplace_back(key, value);
   }
   return view;
 }

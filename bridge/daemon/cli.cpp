@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "bridge/daemon/daemon.h"
+#include "bridge/daemon/inspect_command.h"
 #include "bridge/daemon/version.h"
 #include "config/config_loader.h"
 
@@ -70,6 +71,8 @@ const std::vector<Subcommand>& subcommands() {
        "Exit codes: 0 valid, 2 invalid or unreadable.\n",
        {{}, {}, {}, {"FILE"}},
        cmd_check_config},
+      {"inspect", "look at AT Protocol data: identifiers, DAG-CBOR, firehose frames, repo CARs",
+       kInspectUsage, kInspectArgs, run_inspect},
       {"version", "print the version",
        "Usage: causeway version\n\nPrints causeway's version and the commit it was built from.\n",
        {{}, {}, {}, {}},
@@ -149,7 +152,8 @@ bool parse_args(const std::vector<std::string>& args, const ArgSpec& spec, Parse
       return false;
     }
   }
-  if (out.positional.size() > spec.positional_names.size()) {
+  bool variadic = !spec.positional_names.empty() && spec.positional_names.back().ends_with("...");
+  if (!variadic && out.positional.size() > spec.positional_names.size()) {
     error = "unexpected argument \"" + out.positional[spec.positional_names.size()] + "\"";
     return false;
   }

@@ -28,7 +28,8 @@ struct ArgSpec {
   std::vector<std::string> value_options;
   std::vector<std::string> switch_options;
   std::vector<std::string> required_options;
-  std::vector<std::string> positional_names;  // exactly these positional arguments, e.g. {"FILE"}
+  // Exactly these positional arguments, e.g. {"FILE"}; a last name ending in "..." takes one or more.
+  std::vector<std::string> positional_names;
 };
 
 bool parse_args(const std::vector<std::string>& args, const ArgSpec& spec, ParsedArgs& out, std::string& error);

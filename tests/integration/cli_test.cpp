@@ -20,7 +20,7 @@ ProcessOutput run_causeway(const std::vector<std::string>& args, const std::file
 TEST_CASE("--help lists the commands; every command has its own --help", "[cli]") {
   auto help = run_causeway({"--help"});
   CHECK(help.exit_code == 0);
-  for (const char* cmd : {"run", "check-config", "version"}) {
+  for (const char* cmd : {"run", "check-config", "inspect", "version"}) {
     CHECK(help.out.find(std::string("  ") + cmd) != std::string::npos);
     auto sub = run_causeway({cmd, "--help"});
     INFO(cmd);

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang (ASan + UBSan) into ./build-fuzz and runs each for
+# SECONDS (default 60), seeded from the shared fixtures when present. Findings land in
+# build-fuzz/findings/<target>/ and make the script exit 1.
+set -eu
+cd "$(dirname "$0")/../.."
+SECONDS_EACH="${1:-60}"
+FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
+cmake --build build-fuzz --target fuzz_dag_cbor fuzz_car fuzz_frame
+
+seed() {  # seed <corpus dir> <files...>
+  dir="$1"; shift
+  mkdir -p "$dir"
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/" || true; done
+}
+corpus=build-fuzz/corpus
+seed "$corpus/frame" "$FIXTURES"/firehose-frames/*.cbor
+seed "$corpus/car" "$FIXTURES"/atproto-car/*.car "$FIXTURES"/firehose-frames/*.car
+seed "$corpus/dag_cbor" "$FIXTURES"/firehose-frames/*.cbor
+
+status=0
+for target in dag_cbor car frame; do
+  mkdir -p "build-fuzz/findings/$target"
+  echo "fuzz_$target: ${SECONDS_EACH}s"
+  if ! build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$SECONDS_EACH" -max_len=1048576 -rss_limit_mb=2048 \
+      -artifact_prefix="build-fuzz/findings/$target/" -print_final_stats=1 "$corpus/$target" \
+      2> "build-fuzz/fuzz_$target.log"; then
+    echo "fuzz_$target: FINDING, see build-fuzz/fuzz_$target.log"
+    status=1
+  fi
+  grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "build-fuzz/fuzz_$target.log" | tail -2 || true
+done
+exit $status
