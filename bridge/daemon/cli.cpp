@@ -7,6 +7,7 @@
 
 #include "bridge/daemon/daemon.h"
 #include "bridge/daemon/inspect_command.h"
+#include "bridge/daemon/members_command.h"
 #include "bridge/daemon/version.h"
 #include "config/config_loader.h"
 
@@ -73,6 +74,7 @@ const std::vector<Subcommand>& subcommands() {
        cmd_check_config},
       {"inspect", "look at AT Protocol data: identifiers, DAG-CBOR, firehose frames, repo CARs",
        kInspectUsage, kInspectArgs, run_inspect},
+      {"members", "approve or deny people asking to join a hosted group", kMembersUsage, kMembersArgs, run_members},
       {"version", "print the version",
        "Usage: causeway version\n\nPrints causeway's version and the commit it was built from.\n",
        {{}, {}, {}, {}},
@@ -157,7 +159,7 @@ bool parse_args(const std::vector<std::string>& args, const ArgSpec& spec, Parse
     error = "unexpected argument \"" + out.positional[spec.positional_names.size()] + "\"";
     return false;
   }
-  if (out.positional.size() < spec.positional_names.size()) {
+  if (out.positional.size() < spec.positional_names.size() - (variadic ? 1 : 0)) {
     error = "missing " + spec.positional_names[out.positional.size()];
     return false;
   }

@@ -28,7 +28,7 @@ struct ArgSpec {
   std::vector<std::string> value_options;
   std::vector<std::string> switch_options;
   std::vector<std::string> required_options;
-  // Exactly these positional arguments, e.g. {"FILE"}; a last name ending in "..." takes one or more.
+  // Exactly these positional arguments, e.g. {"FILE"}; a last name ending in "..." takes any number.
   std::vector<std::string> positional_names;
 };
 

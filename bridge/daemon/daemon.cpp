@@ -12,7 +12,10 @@
 #include "bridge/base/log.h"
 #include "bridge/base/metrics.h"
 #include "bridge/daemon/admin_routes.h"
+#include "bridge/daemon/admin_token.h"
 #include "bridge/daemon/cli.h"
+#include "bridge/daemon/fediverse_service.h"
+#include "bridge/daemon/members_command.h"
 #include "bridge/daemon/version.h"
 #include "config/config_loader.h"
 #include "protocols/net/http_server.h"
@@ -80,14 +83,25 @@ int run_daemon(const DaemonOptions& options) {
     return kExitFailed;
   }
 
+  auto token = create_admin_token(config.storage_path);
+  if (!token) {
+    spdlog::error("cannot start: {}", token.error());
+    return kExitFailed;
+  }
+
   Metrics metrics;
   HttpServer server;
   install_admin_routes(server, AdminContext{metrics, **store, started});
+  auto fediverse = std::make_unique<FediverseService>(config, **store, *vault, metrics);
+  fediverse->install_routes(server);
+  GroupMembers members(**store, fediverse->social(), fediverse->outbox(), fediverse->actors());
+  install_member_routes(server, members, *token);
   if (Status bound = server.bind(config.server.listen); !bound.ok()) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;
   }
   std::thread http_thread([&server] { server.serve(); });
+  fediverse->start();
   spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
                kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
                (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
@@ -96,6 +110,8 @@ int run_daemon(const DaemonOptions& options) {
   spdlog::info("{} received; stopping: no new connections, finishing requests in flight", strsignal(sig));
   server.stop();
   http_thread.join();
+  fediverse->stop();  // finishes deliveries in flight
+  fediverse.reset();
   store->reset();
   spdlog::info("stopped cleanly");
   return kExitOk;

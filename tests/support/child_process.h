@@ -35,6 +35,7 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
+  int exit_code_ = -1;
   std::filesystem::path out_file_, err_file_;
 };
 

@@ -1,0 +1,17 @@
+// The admin API of a running daemon (used by `causeway members`) is open only to loopback clients
+// holding the token the daemon writes, mode 0600, into its storage directory at start.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "bridge/base/result.h"
+
+namespace causeway {
+
+std::filesystem::path admin_token_path(const std::filesystem::path& storage_path);
+// Creates a fresh random token file (replacing an old one) and returns the token.
+Result<std::string> create_admin_token(const std::filesystem::path& storage_path);
+Result<std::string> read_admin_token(const std::filesystem::path& storage_path);
+
+}  // namespace causeway

@@ -1,0 +1,301 @@
+#include "bridge/daemon/fediverse_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "bridge/daemon/version.h"
+#include "protocols/activitypub/actor_document.h"
+#include "protocols/activitypub/cavage_signature.h"
+#include "protocols/activitypub/rfc9421_signature.h"
+#include "protocols/activitypub/discovery.h"
+#include "protocols/activitypub/public_key.h"
+#include "protocols/activitypub/signature_verifier.h"
+
+namespace causeway {
+namespace {
+
+using nlohmann::json;
+namespace ap = activitypub;
+
+constexpr const char* kApJson = "application/activity+json; charset=utf-8";
+
+void send_discovery(httplib::Response& res, const ap::DiscoveryResponse& d) {
+  res.status = d.status;
+  res.set_header("Access-Control-Allow-Origin", "*");
+  res.set_content(d.body, d.content_type.c_str());
+}
+
+int page_of(const httplib::Request& req) {
+  if (!req.has_param("page")) return 0;
+  try {
+    return std::max(1, std::stoi(req.get_param_value("page")));
+  } catch (...) {
+    return 1;
+  }
+}
+
+ap::SignatureScheme scheme_from(causeway::SignatureScheme s) {
+  return s == causeway::SignatureScheme::rfc9421 ? ap::SignatureScheme::rfc9421 : ap::SignatureScheme::cavage;
+}
+
+}  // namespace
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ap::LocalActors local_actors_from(const Config& config) {
+  ap::LocalActors actors(config.server.public_url);
+  for (const auto& bridge : config.bridges) {
+    if (!bridge.fediverse.host) continue;
+    const HostedGroupConfig& g = *bridge.fediverse.host;
+    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary, "",
+                              g.manually_approves_members, bridge.name});
+  }
+  return actors;
+}
+
+FediverseService::FediverseService(const Config& config, Store& store, const SecretVault& vault, Metrics& metrics)
+    : config_(config),
+      store_(store),
+      metrics_(metrics),
+      actors_(local_actors_from(config)),
+      http_(OutboundPolicy{config.allow_private_addresses},
+            std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")"),
+      keys_(store, vault,
+            []() -> Result<ap::ActorKeyPair> {
+              auto key = ap::PrivateKey::generate_rsa(2048);
+              if (!key) return Error{key.error()};
+              auto public_pem = key->public_pem();
+              auto private_pem = key->to_pem();
+              if (!public_pem || !private_pem) return make_error("cannot export the new key as PEM");
+              return ap::ActorKeyPair{*public_pem, *private_pem};
+            }),
+      events_(store),
+      queue_(store, now_us),
+      social_(store),
+      outbox_(store, queue_, actors_, now_us),
+      remote_keys_(store, http_,
+                   [this](HttpRequest& r, const Url& url) {
+                     if (Status s = sign_request(r, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
+                       spdlog::warn("signing a key fetch: {}", s.error());
+                   },
+                   now_us),
+      inbox_(ap::InboxDeps{store, events_, social_, outbox_, actors_, metrics,
+                           [this](const ap::InboxRequest& r) { return authenticate(r); },
+                           [this](const std::string& id) { return fetch_actor(id); }, now_us, nullptr}),
+      deliverer_(queue_, http_,
+                 [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
+                   return sign_request(r, url, actor_key, scheme);
+                 },
+                 metrics, now_us, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)}) {
+  metrics.gauge("causeway_delivery_queue_jobs", "Jobs waiting in the delivery queue.", [this] {
+    auto n = queue_.pending_count();
+    return n.ok() ? static_cast<double>(*n) : -1.0;
+  });
+}
+
+FediverseService::~FediverseService() { stop(); }
+
+void FediverseService::start() {
+  for (const auto* actor : actors_.all()) {
+    if (auto key = keys_.get(actor->key); !key) spdlog::error("actor {}: {}", actor->username, key.error());
+  }
+  deliverer_.start();
+  follow_remote_groups();
+}
+
+void FediverseService::stop() { deliverer_.stop(); }
+
+Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
+  HttpRequest request;
+  request.url = actor_id;
+  request.headers = {{"Accept", "application/activity+json"}};
+  FetchResult r = http_.fetch(request, {}, [this](HttpRequest& req, const Url& url) {
+    if (Status s = sign_request(req, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
+      spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
+  });
+  if (!r.ok()) return make_error(r.message);
+  if (r.response.status != 200) return make_error(actor_id + ": HTTP " + std::to_string(r.response.status));
+  auto doc = ap::parse_as2(r.response.body);
+  if (!doc) return make_error(actor_id + ": " + doc.error());
+  if (ap::id_of(*doc).value_or("") != actor_id) return make_error(actor_id + ": the document has another id");
+  return *doc;
+}
+
+Result<ap::PrivateKey> FediverseService::private_key(const std::string& actor_key) {
+  std::lock_guard lock(private_keys_mu_);
+  if (auto it = private_keys_.find(actor_key); it != private_keys_.end()) return it->second;
+  auto pair = keys_.get(actor_key);
+  if (!pair) return Error{pair.error()};
+  auto key = ap::PrivateKey::from_pem(pair->private_pem);
+  if (!key) return make_error("key of " + actor_key + ": " + key.error());
+  private_keys_.emplace(actor_key, *key);
+  return *key;
+}
+
+Status FediverseService::sign_request(HttpRequest& request, const Url& url, const std::string& actor_key,
+                                      ap::SignatureScheme scheme) {
+  const ap::LocalActor* actor = actors_.by_key(actor_key);
+  if (!actor) return make_error("no local actor " + actor_key);
+  auto key = private_key(actor_key);
+  if (!key) return Error{key.error()};
+  ap::HttpRequestView view;
+  view.method = request.method;
+  view.target = url.path + (url.query.empty() ? "" : "?" + url.query);
+  view.authority = url.authority();
+  view.scheme = url.scheme;
+  for (const auto& [k, v] : request.headers) view.add_header(k, v);
+  view.body = request.body;
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  Status s = scheme == ap::SignatureScheme::rfc9421 ? ap::sign_rfc9421(view, *key, actors_.key_id(*actor), now)
+                                                    : ap::sign_cavage(view, *key, actors_.key_id(*actor), now);
+  if (!s.ok()) return s;
+  request.headers.clear();
+  for (const auto& f : view.headers)
+    if (!ap::equals_ignoring_case(f.name, "host")) request.headers.emplace_back(f.name, f.value);
+  return {};
+}
+
+Result<std::string> FediverseService::authenticate(const ap::InboxRequest& request) {
+  std::string owner;
+  auto lookup = [this, &owner](bool refresh) {
+    return [this, &owner, refresh](const std::string& key_id) -> Result<ap::PublicKey> {
+      auto key = remote_keys_.get(key_id, refresh);
+      if (!key) return Error{key.error()};
+      owner = key->owner;
+      return ap::PublicKey::from_pem(key->public_key_pem);
+    };
+  };
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  ap::SignatureVerdict verdict = ap::HttpSignatureVerifier(lookup(false)).verify(request.http, now);
+  // The actor may have rotated its key since we cached it: fetch it again, once.
+  if (verdict.failure == ap::SignatureFailure::invalid_signature)
+    verdict = ap::HttpSignatureVerifier(lookup(true)).verify(request.http, now);
+  if (!verdict.ok()) return make_error(std::string(ap::to_string(verdict.failure)) + ": " + verdict.message);
+  return owner;
+}
+
+void FediverseService::follow_remote_groups() {
+  const ap::LocalActor& service = actors_.service();
+  for (const auto& bridge : config_.bridges) {
+    if (!bridge.fediverse.group) continue;
+    const std::string& handle = *bridge.fediverse.group;  // "@name@host"
+    auto at = handle.rfind('@');
+    std::string name = handle.substr(1, at - 1), host = handle.substr(at + 1);
+    std::string scheme = config_.allow_private_addresses && host.rfind("127.0.0.1", 0) == 0 ? "http" : "https";
+    HttpRequest wf;
+    wf.url = scheme + "://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
+    wf.headers = {{"Accept", "application/jrd+json"}};
+    FetchResult r = http_.fetch(wf);
+    std::string group_id;
+    if (r.ok() && r.response.status == 200) {
+      json jrd = json::parse(r.response.body, nullptr, false);
+      if (jrd.is_object() && jrd.contains("links") && jrd["links"].is_array())
+        for (const auto& link : jrd["links"])
+          if (link.value("rel", "") == "self") group_id = link.value("href", "");
+    }
+    if (group_id.empty()) {
+      spdlog::warn("bridge {}: cannot resolve the group {}: {}", bridge.name, handle,
+                   r.ok() ? "HTTP " + std::to_string(r.response.status) : r.message);
+      continue;
+    }
+    auto existing = social_.following(service.key, group_id);
+    if (existing.ok() && existing->has_value() && (*existing)->state != "rejected") continue;
+    auto group = fetch_actor(group_id);
+    if (!group) {
+      spdlog::warn("bridge {}: cannot fetch the group {}: {}", bridge.name, group_id, group.error());
+      continue;
+    }
+    std::string follow_id = actors_.id(service) + "/follow/" + std::to_string(std::hash<std::string>{}(group_id));
+    json follow = {{"@context", "https://www.w3.org/ns/activitystreams"},
+                   {"id", follow_id},
+                   {"type", "Follow"},
+                   {"actor", actors_.id(service)},
+                   {"object", group_id},
+                   {"to", {group_id}}};
+    ap::Follower target{group_id, group->value("inbox", ""), "", "", now_us()};
+    WriteBatch batch = store_.batch();
+    social_.set_following(batch, service.key, {group_id, follow_id, "pending"});
+    outbox_.publish(batch, service, follow, {target});
+    if (Status s = store_.write(batch); !s.ok()) spdlog::error("bridge {}: {}", bridge.name, s.error());
+    else spdlog::info("bridge {}: following the group {} ({})", bridge.name, handle, group_id);
+  }
+}
+
+void FediverseService::install_routes(HttpServer& server) {
+  auto& routes = server.routes();
+  routes.Get("/.well-known/webfinger", [this](const httplib::Request& req, httplib::Response& res) {
+    send_discovery(res, ap::webfinger(actors_, req.get_param_value("resource")));
+  });
+  routes.Get("/.well-known/nodeinfo", [this](const httplib::Request&, httplib::Response& res) {
+    send_discovery(res, ap::nodeinfo_links(actors_));
+  });
+  routes.Get(R"(/nodeinfo/(2\.[01]))", [this](const httplib::Request& req, httplib::Response& res) {
+    send_discovery(res, ap::nodeinfo(req.matches[1], {actors_.all().size(), 0}));
+  });
+  routes.Get("/.well-known/host-meta", [this](const httplib::Request&, httplib::Response& res) {
+    send_discovery(res, ap::host_meta(actors_));
+  });
+
+  routes.Get(R"(/ap/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string url = actors_.origin() + req.path;
+    const ap::LocalActor* actor = actors_.by_url(url);
+    json body;
+    if (actor && url == actors_.id(*actor)) {
+      auto key = keys_.get(actor->key);
+      if (!key) {
+        res.status = 503;
+        return;
+      }
+      body = ap::actor_document(actors_, *actor, key->public_pem);
+    } else if (actor && url == actors_.followers(*actor)) {
+      std::vector<std::string> ids;
+      if (auto f = social_.followers(actor->key)) for (const auto& x : *f) ids.push_back(x.actor);
+      body = ap::ordered_collection(url, ids, page_of(req));
+    } else if (actor && url == actors_.following(*actor)) {
+      std::vector<std::string> ids;
+      if (auto f = social_.all_following(actor->key))
+        for (const auto& x : *f)
+          if (x.state == "accepted") ids.push_back(x.target);
+      body = ap::ordered_collection(url, ids, page_of(req));
+    } else if (actor && url == actors_.outbox(*actor)) {
+      auto ids = outbox_.activity_ids(*actor);
+      body = ap::ordered_collection(url, ids ? *ids : std::vector<std::string>{}, page_of(req));
+    } else {
+      auto stored = outbox_.object(url);
+      if (!stored || !stored->has_value()) {
+        res.status = 404;
+        res.set_content(R"({"error":"not found"})", "application/json");
+        return;
+      }
+      body = **stored;
+    }
+    res.set_content(body.dump(), kApJson);
+  });
+
+  auto inbox = [this](const httplib::Request& req, httplib::Response& res) {
+    ap::InboxRequest request;
+    request.http.method = req.method;
+    request.http.target = req.target;
+    request.http.authority = req.get_header_value("Host");
+    request.http.scheme = config_.server.public_url.scheme;
+    for (const auto& [k, v] : req.headers) request.http.add_header(k, v);
+    request.http.body = req.body;
+    request.remote_address = req.remote_addr;
+    const ap::LocalActor* target = actors_.by_url(actors_.origin() + req.path);
+    if (req.path != "/ap/inbox" && (!target || actors_.origin() + req.path != actors_.inbox(*target))) {
+      res.status = 404;
+      return;
+    }
+    ap::InboxResponse out = inbox_.receive(request);
+    res.status = out.status;
+    if (out.status >= 400) res.set_content(json{{"error", out.reason}}.dump(), "application/json");
+  };
+  routes.Post("/ap/inbox", inbox);
+  routes.Post(R"(/ap/(.+)/inbox)", inbox);
+}
+
+}  // namespace causeway

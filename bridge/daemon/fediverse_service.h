@@ -1,0 +1,71 @@
+// Wires the ActivityPub adapter into the daemon: its actors from the config, keys, inbox, outbox,
+// delivery workers, and the HTTP routes other fediverse servers use.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "bridge/base/metrics.h"
+#include "bridge/delivery_queue.h"
+#include "bridge/event_log.h"
+#include "config/config.h"
+#include "protocols/activitypub/actor_keys.h"
+#include "protocols/activitypub/deliverer.h"
+#include "protocols/activitypub/inbox.h"
+#include "protocols/activitypub/local_actors.h"
+#include "protocols/activitypub/outbox.h"
+#include "protocols/activitypub/public_key.h"
+#include "protocols/activitypub/remote_keys.h"
+#include "protocols/activitypub/social_graph.h"
+#include "protocols/net/http_client.h"
+#include "protocols/net/http_server.h"
+#include "storage/secret_vault.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+std::int64_t now_us();
+
+// The actors a config defines: the service actor and one Group per bridge hosting one.
+activitypub::LocalActors local_actors_from(const Config& config);
+
+class FediverseService {
+ public:
+  FediverseService(const Config& config, Store& store, const SecretVault& vault, Metrics& metrics);
+  ~FediverseService();
+
+  void install_routes(HttpServer& server);
+  void start();  // delivery workers, follows of remote groups
+  void stop();
+
+  activitypub::Outbox& outbox() { return outbox_; }
+  activitypub::SocialGraph& social() { return social_; }
+  const activitypub::LocalActors& actors() const { return actors_; }
+
+ private:
+  Result<std::string> authenticate(const activitypub::InboxRequest& request);
+  Result<nlohmann::json> fetch_actor(const std::string& actor_id);
+  Status sign_request(HttpRequest& request, const Url& url, const std::string& actor_key,
+                      activitypub::SignatureScheme scheme);
+  void follow_remote_groups();
+  Result<activitypub::PrivateKey> private_key(const std::string& actor_key);
+
+  const Config& config_;
+  Store& store_;
+  Metrics& metrics_;
+  activitypub::LocalActors actors_;
+  HttpClient http_;
+  activitypub::ActorKeys keys_;
+  EventLog events_;
+  DeliveryQueue queue_;
+  activitypub::SocialGraph social_;
+  activitypub::Outbox outbox_;
+  activitypub::RemoteKeys remote_keys_;
+  activitypub::Inbox inbox_;
+  activitypub::Deliverer deliverer_;
+  std::mutex private_keys_mu_;
+  std::map<std::string, activitypub::PrivateKey> private_keys_;  // parsed once per actor
+};
+
+}  // namespace causeway

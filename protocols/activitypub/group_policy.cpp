@@ -1,0 +1,76 @@
+#include "protocols/activitypub/group_policy.h"
+
+#include <openssl/evp.h>
+
+#include "protocols/activitypub/actor_document.h"
+
+namespace causeway::activitypub {
+namespace {
+
+std::string short_hash(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < 12; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+bool mentions(const nlohmann::json* object, const std::string& id) {
+  if (!object) return false;
+  auto tags = object->find("tag");
+  if (tags == object->end()) return false;
+  auto check = [&](const nlohmann::json& tag) {
+    return tag.is_object() && tag.value("type", "") == "Mention" && tag.value("href", "") == id;
+  };
+  if (tags->is_array()) {
+    for (const auto& t : *tags)
+      if (check(t)) return true;
+    return false;
+  }
+  return check(*tags);
+}
+
+}  // namespace
+
+bool is_for_group(const LocalActors& actors, const LocalActor& group, const ActivityView& activity) {
+  std::string id = actors.id(group);
+  return activity.addressed_to(id) || activity.addressed_to(actors.followers(group)) || mentions(activity.object, id);
+}
+
+GroupDecision decide_group_announce(const LocalActors& actors, const LocalActor& group, const ActivityView& activity,
+                                    bool author_is_member, bool author_domain_blocked) {
+  if (!is_for_group(actors, group, activity)) return {false, "not addressed to the group"};
+  if (author_domain_blocked) return {false, "author's domain is blocked"};
+  if (!author_is_member) return {false, "author is not a member of the group"};
+  // A post addressed to the group alone is meant for its members: relay it to them, not publicly.
+  bool to_group = activity.addressed_to(actors.followers(group)) || activity.addressed_to(actors.id(group));
+  if (!activity.is_public() && !to_group) return {false, "neither public nor addressed to the group"};
+  if (activity.type != "Create" && activity.type != "Update" && activity.type != "Delete" && activity.type != "Like")
+    return {false, activity.type + " is not relayed by groups"};
+  return {true, ""};
+}
+
+nlohmann::json group_announce(const LocalActors& actors, const LocalActor& group, const ActivityView& activity,
+                              const nlohmann::json& activity_json, const std::string& published) {
+  std::string group_id = actors.id(group);
+  nlohmann::json object = activity.type == "Create" && activity.object_id ? nlohmann::json(*activity.object_id)
+                                                                           : activity_json;
+  nlohmann::json cc = nlohmann::json::array();
+  if (activity.is_public()) cc.push_back(kPublic);
+  return {{"@context", "https://www.w3.org/ns/activitystreams"},
+          {"id", group_id + "/announce/" + short_hash(activity.id)},
+          {"type", "Announce"},
+          {"actor", group_id},
+          {"object", object},
+          {"to", {actors.followers(group)}},
+          {"cc", cc},
+          {"audience", group_id},
+          {"published", published}};
+}
+
+}  // namespace causeway::activitypub

