@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,9 @@ struct Config {
   bool allow_private_addresses = false;
   AtprotoConfig atproto;
   SignatureScheme signature_scheme = SignatureScheme::cavage;
+  std::int64_t signature_max_age_seconds = 12 * 3600;  // Mastodon's window
+  std::int64_t signature_max_future_seconds = 3600;
+  std::vector<std::string> blocked_domains;  // lowercase; subdomains are blocked too
   std::string log_level = "info";
   LogFormat log_format = LogFormat::text;
   std::vector<BridgeConfig> bridges;

@@ -1,5 +1,6 @@
 #include "config/config_loader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -187,9 +188,26 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
       }
     }
   }
-  if (auto fedi = top->map("fediverse", {"signature_scheme"}, false))
+  if (auto fedi = top->map("fediverse", {"signature_scheme", "signature_max_age_seconds",
+                                         "signature_max_future_seconds", "blocked_domains"},
+                            false)) {
     if (auto scheme = fedi->choice("signature_scheme", {"cavage", "rfc9421"}))
       config.signature_scheme = *scheme == "rfc9421" ? SignatureScheme::rfc9421 : SignatureScheme::cavage;
+    config.signature_max_age_seconds =
+        fedi->integer("signature_max_age_seconds", 60, 7 * 24 * 3600).value_or(config.signature_max_age_seconds);
+    config.signature_max_future_seconds =
+        fedi->integer("signature_max_future_seconds", 0, 24 * 3600).value_or(config.signature_max_future_seconds);
+    for (const Located& item : fedi->list("blocked_domains")) {
+      std::string domain = item.node.IsScalar() ? item.node.Scalar() : "";
+      std::transform(domain.begin(), domain.end(), domain.begin(), [](unsigned char c) { return std::tolower(c); });
+      static const std::regex domain_re("([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:[0-9]{1,5})?");
+      if (!std::regex_match(domain, domain_re)) {
+        reader.error(item.mark, item.path, "expected a domain name like spam.example, got " + describe_node(item.node));
+        continue;
+      }
+      config.blocked_domains.push_back(domain);
+    }
+  }
   if (auto logging = top->map("logging", {"level", "format"}, false)) {
     config.log_level = logging->choice("level", {"trace", "debug", "info", "warn", "error"}).value_or("info");
     config.log_format = logging->choice("format", {"text", "json"}).value_or("text") == "json" ? LogFormat::json

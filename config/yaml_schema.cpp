@@ -143,6 +143,26 @@ std::optional<bool> MapView::boolean(const std::string& key) const {
   return std::nullopt;
 }
 
+std::optional<std::int64_t> MapView::integer(const std::string& key, std::int64_t min, std::int64_t max) const {
+  auto f = field(key);
+  if (!f) return std::nullopt;
+  const std::string text = f->node.IsScalar() ? f->node.Scalar() : "";
+  bool digits = !text.empty() && text.size() <= 18 &&
+                std::all_of(text.begin() + (text[0] == '-' ? 1 : 0), text.end(), [](unsigned char c) { return std::isdigit(c); }) &&
+                text != "-" && f->node.Tag() == "?";
+  if (!digits) {
+    reader_->error(f->mark, f->path, "expected a whole number, got " + describe_node(f->node));
+    return std::nullopt;
+  }
+  std::int64_t v = std::stoll(text);
+  if (v < min || v > max) {
+    reader_->error(f->mark, f->path,
+                   "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<std::string> MapView::choice(const std::string& key, std::initializer_list<const char*> choices) const {
   auto value = string(key, false);
   if (!value) return std::nullopt;

@@ -3,6 +3,7 @@
 // "FILE:LINE:COL: key.path: message".
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ class MapView {
   // A scalar read as a string. Missing and required: reported, nullopt.
   std::optional<std::string> string(const std::string& key, bool required) const;
   std::optional<bool> boolean(const std::string& key) const;
+  // A whole number in [min, max].
+  std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max) const;
   // One of `choices`; anything else is reported with the list and a "did you mean" when close.
   std::optional<std::string> choice(const std::string& key, std::initializer_list<const char*> choices) const;
   // A nested map with its own known keys; nullopt when absent (reported if required) or not a map.

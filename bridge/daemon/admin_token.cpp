@@ -38,3 +38,16 @@ Result<std::string> read_admin_token(const std::filesystem::path& storage_path) 
 }
 
 }  // namespace causeway
+
+namespace causeway {
+
+bool admin_request_allowed(const httplib::Request& request, httplib::Response& response, const std::string& token) {
+  const std::string& from = request.remote_addr;
+  bool loopback = from == "127.0.0.1" || from == "::1" || from.rfind("::ffff:127.", 0) == 0;
+  if (loopback && request.get_header_value("Authorization") == "Bearer " + token) return true;
+  response.status = 403;
+  response.set_content(R"({"error":"admin endpoints are for local clients with the admin token"})", "application/json");
+  return false;
+}
+
+}  // namespace causeway

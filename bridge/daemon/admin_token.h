@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <httplib.h>
+
 #include "bridge/base/result.h"
 
 namespace causeway {
@@ -13,5 +15,9 @@ std::filesystem::path admin_token_path(const std::filesystem::path& storage_path
 // Creates a fresh random token file (replacing an old one) and returns the token.
 Result<std::string> create_admin_token(const std::filesystem::path& storage_path);
 Result<std::string> read_admin_token(const std::filesystem::path& storage_path);
+
+// For admin route handlers: true when the request comes from loopback with the token; otherwise
+// answers 403 and returns false.
+bool admin_request_allowed(const httplib::Request& request, httplib::Response& response, const std::string& token);
 
 }  // namespace causeway

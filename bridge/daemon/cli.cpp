@@ -8,6 +8,7 @@
 #include "bridge/daemon/daemon.h"
 #include "bridge/daemon/inspect_command.h"
 #include "bridge/daemon/members_command.h"
+#include "bridge/daemon/queue_command.h"
 #include "bridge/daemon/version.h"
 #include "config/config_loader.h"
 
@@ -75,6 +76,7 @@ const std::vector<Subcommand>& subcommands() {
       {"inspect", "look at AT Protocol data: identifiers, DAG-CBOR, firehose frames, repo CARs",
        kInspectUsage, kInspectArgs, run_inspect},
       {"members", "approve or deny people asking to join a hosted group", kMembersUsage, kMembersArgs, run_members},
+      {"queue", "list deliveries that gave up, and send them again", kQueueUsage, kQueueArgs, run_queue},
       {"version", "print the version",
        "Usage: causeway version\n\nPrints causeway's version and the commit it was built from.\n",
        {{}, {}, {}, {}},

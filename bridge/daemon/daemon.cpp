@@ -16,6 +16,7 @@
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
 #include "bridge/daemon/members_command.h"
+#include "bridge/daemon/queue_command.h"
 #include "bridge/daemon/version.h"
 #include "config/config_loader.h"
 #include "protocols/net/http_server.h"
@@ -96,6 +97,7 @@ int run_daemon(const DaemonOptions& options) {
   fediverse->install_routes(server);
   GroupMembers members(**store, fediverse->social(), fediverse->outbox(), fediverse->actors());
   install_member_routes(server, members, *token);
+  install_queue_routes(server, fediverse->queue(), *token);
   if (Status bound = server.bind(config.server.listen); !bound.ok()) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;

@@ -85,7 +85,8 @@ FediverseService::FediverseService(const Config& config, Store& store, const Sec
                    now_us),
       inbox_(ap::InboxDeps{store, events_, social_, outbox_, actors_, metrics,
                            [this](const ap::InboxRequest& r) { return authenticate(r); },
-                           [this](const std::string& id) { return fetch_actor(id); }, now_us, nullptr}),
+                           [this](const std::string& id) { return fetch_actor(id); }, now_us,
+                           [this](const std::string& host) { return domain_blocked(host); }}),
       deliverer_(queue_, http_,
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
                    return sign_request(r, url, actor_key, scheme);
@@ -123,6 +124,16 @@ Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
   if (!doc) return make_error(actor_id + ": " + doc.error());
   if (ap::id_of(*doc).value_or("") != actor_id) return make_error(actor_id + ": the document has another id");
   return *doc;
+}
+
+bool FediverseService::domain_blocked(const std::string& host) const {
+  std::string name = host.substr(0, host.find(':'));
+  for (const auto& blocked : config_.blocked_domains) {
+    std::string b = blocked.substr(0, blocked.find(':'));
+    if (name == b || (name.size() > b.size() && name.compare(name.size() - b.size() - 1, b.size() + 1, "." + b) == 0))
+      return true;
+  }
+  return false;
 }
 
 Result<ap::PrivateKey> FediverseService::private_key(const std::string& actor_key) {
@@ -170,10 +181,12 @@ Result<std::string> FediverseService::authenticate(const ap::InboxRequest& reque
     };
   };
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  ap::SignatureVerdict verdict = ap::HttpSignatureVerifier(lookup(false)).verify(request.http, now);
+  ap::SignatureWindow window{std::chrono::seconds(config_.signature_max_age_seconds),
+                             std::chrono::seconds(config_.signature_max_future_seconds)};
+  ap::SignatureVerdict verdict = ap::HttpSignatureVerifier(lookup(false), window).verify(request.http, now);
   // The actor may have rotated its key since we cached it: fetch it again, once.
   if (verdict.failure == ap::SignatureFailure::invalid_signature)
-    verdict = ap::HttpSignatureVerifier(lookup(true)).verify(request.http, now);
+    verdict = ap::HttpSignatureVerifier(lookup(true), window).verify(request.http, now);
   if (!verdict.ok()) return make_error(std::string(ap::to_string(verdict.failure)) + ": " + verdict.message);
   return owner;
 }

@@ -41,6 +41,7 @@ class FediverseService {
 
   activitypub::Outbox& outbox() { return outbox_; }
   activitypub::SocialGraph& social() { return social_; }
+  DeliveryQueue& queue() { return queue_; }
   const activitypub::LocalActors& actors() const { return actors_; }
 
  private:
@@ -49,6 +50,8 @@ class FediverseService {
   Status sign_request(HttpRequest& request, const Url& url, const std::string& actor_key,
                       activitypub::SignatureScheme scheme);
   void follow_remote_groups();
+  // Whether `host` (or a domain it is under) is in fediverse.blocked_domains.
+  bool domain_blocked(const std::string& host) const;
   Result<activitypub::PrivateKey> private_key(const std::string& actor_key);
 
   const Config& config_;

@@ -6,17 +6,15 @@
 #include <filesystem>
 #include <iostream>
 
+#include "bridge/daemon/admin_client.h"
 #include "bridge/daemon/admin_token.h"
 #include "bridge/daemon/fediverse_service.h"
-#include "config/config_loader.h"
 
 namespace causeway {
 namespace {
 
 using nlohmann::json;
 namespace ap = activitypub;
-
-bool loopback(const std::string& address) { return address == "127.0.0.1" || address == "::1" || address.rfind("::ffff:127.", 0) == 0; }
 
 json pending_json(const std::vector<ap::Follower>& requests) {
   json out = json::array();
@@ -51,31 +49,14 @@ int run_offline(const Config& config, const std::string& action, const std::stri
 }
 
 int run_online(const Config& config, const std::string& action, const std::string& group, const std::string& actor) {
-  auto token = read_admin_token(config.storage_path);
-  if (!token) {
-    std::cerr << "causeway members: " << token.error() << '\n';
-    return kExitFailed;
-  }
-  httplib::Client client(config.server.listen.host, config.server.listen.port);
-  client.set_connection_timeout(5, 0);
-  client.set_read_timeout(30, 0);
-  httplib::Headers headers = {{"Authorization", "Bearer " + *token}};
-  httplib::Result res = action == "pending"
-                            ? client.Get(("/admin/members?group=" + group).c_str(), headers)
-                            : client.Post(("/admin/members/" + action).c_str(), headers,
-                                          httplib::Params{{"group", group}, {"actor", actor}});
-  if (!res) {
-    std::cerr << "causeway members: the store is in use but causeway does not answer at " << config.server.listen.to_string()
-              << ": " << httplib::to_string(res.error()) << '\n';
-    return kExitFailed;
-  }
-  json body = json::parse(res->body, nullptr, false);
-  if (res->status != 200) {
-    std::cerr << "causeway members: " << (body.is_object() ? body.value("error", res->body) : res->body) << '\n';
+  AdminReply reply = action == "pending" ? admin_call(config, "/admin/members?group=" + group)
+                                         : admin_call(config, "/admin/members/" + action, {{"group", group}, {"actor", actor}});
+  if (!reply.ok) {
+    std::cerr << "causeway members: " << reply.error << '\n';
     return kExitFailed;
   }
   if (action == "pending") {
-    for (const auto& r : body) std::cout << r.value("actor", "") << '\n';
+    for (const auto& r : reply.body) std::cout << r.value("actor", "") << '\n';
   } else {
     std::cout << (action == "approve" ? "approved " : "denied ") << actor << '\n';
   }
@@ -109,30 +90,20 @@ int run_members(const ParsedArgs& args) {
               << kMembersUsage;
     return kExitUsage;
   }
-  auto loaded = load_config(*args.option("config"), std::filesystem::current_path());
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) std::cerr << e << '\n';
-    return kExitUsage;
-  }
-  Config& config = *loaded.config;
-  if (const auto* data = args.option("data")) config.storage_path = std::filesystem::absolute(*data).lexically_normal();
+  auto config = load_admin_config(args, "members");
+  if (!config) return kExitUsage;
   std::string actor = needs_actor ? args.positional[1] : "";
   const std::string& group = *args.option("group");
-  auto store = Store::open(config.storage_path);
-  if (store) return run_offline(config, action, group, actor, **store);
-  if (store.error().find("is locked") == std::string::npos) {
-    std::cerr << "causeway members: " << store.error() << '\n';
-    return kExitFailed;
-  }
-  return run_online(config, action, group, actor);
+  auto store = open_store_for_admin(*config);
+  if (auto* open = std::get_if<std::unique_ptr<Store>>(&store)) return run_offline(*config, action, group, actor, **open);
+  if (std::holds_alternative<DaemonRunning>(store)) return run_online(*config, action, group, actor);
+  std::cerr << "causeway members: " << std::get<std::string>(store) << '\n';
+  return kExitFailed;
 }
 
 void install_member_routes(HttpServer& server, GroupMembers& members, std::string token) {
   auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
-    if (loopback(req.remote_addr) && req.get_header_value("Authorization") == "Bearer " + token) return true;
-    res.status = 403;
-    res.set_content(R"({"error":"admin endpoints are for local clients with the admin token"})", "application/json");
-    return false;
+    return admin_request_allowed(req, res, token);
   };
   auto fail = [](httplib::Response& res, const std::string& error) {
     res.status = 400;

@@ -55,7 +55,12 @@ Event event_from(const ActivityView& a, const LocalActors& actors) {
   e.origin.object = {Network::activitypub, a.object_id.value_or(a.id), ""};
   e.actor.id = a.actor;
   if (a.object_id && a.type != "Create") e.subject = NativeRef{Network::activitypub, *a.object_id, ""};
-  if (a.object) {
+  // Content is taken only from an object its own server sent us. An Announce (or anything else)
+  // embedding another server's object could put words in its author's mouth; such objects are
+  // fetched from their origin before anyone sees them.
+  bool own_object = a.object && a.object_id && host_of_url(*a.object_id) == host_of_url(a.actor) &&
+                    (a.type == "Create" || a.type == "Update");
+  if (own_object) {
     const json& o = *a.object;
     if (auto parent = o.find("inReplyTo"); parent != o.end())
       if (auto id = id_of(*parent)) e.thread.parent = NativeRef{Network::activitypub, *id, ""};

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (ASan + UBSan) into ./build-fuzz and runs each for
-# SECONDS (default 60), seeded from the shared fixtures when present. Findings land in
+# SECONDS (default 60) one after another, seeded from the shared fixtures when present. Findings land in
 # build-fuzz/findings/<target>/ and make the script exit 1.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -8,7 +8,9 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-cmake --build build-fuzz --target fuzz_dag_cbor fuzz_car fuzz_frame
+TARGETS="dag_cbor car frame cavage_header rfc9421_header as2"
+# shellcheck disable=SC2086
+cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
 seed() {  # seed <corpus dir> <files...>
   dir="$1"; shift
@@ -19,9 +21,12 @@ corpus=build-fuzz/corpus
 seed "$corpus/frame" "$FIXTURES"/firehose-frames/*.cbor
 seed "$corpus/car" "$FIXTURES"/atproto-car/*.car "$FIXTURES"/firehose-frames/*.car
 seed "$corpus/dag_cbor" "$FIXTURES"/firehose-frames/*.cbor
+seed "$corpus/cavage_header" "$FIXTURES"/http-signatures/cavage-12/*.txt
+seed "$corpus/rfc9421_header" "$FIXTURES"/http-signatures/rfc9421/cases/*
+seed "$corpus/as2" "$FIXTURES"/http-signatures/rfc9530/sample-body.json
 
 status=0
-for target in dag_cbor car frame; do
+for target in $TARGETS; do
   mkdir -p "build-fuzz/findings/$target"
   echo "fuzz_$target: ${SECONDS_EACH}s"
   if ! build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$SECONDS_EACH" -max_len=1048576 -rss_limit_mb=2048 \

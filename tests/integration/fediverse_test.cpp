@@ -128,6 +128,7 @@ struct TestActor {
   httplib::Server server;
   int port = free_port();
   std::thread thread;
+  std::atomic<int> deliveries{0};
 
   TestActor() {
     std::string pem = key.public_pem().value();
@@ -137,6 +138,11 @@ struct TestActor {
                   {"inbox", id + "/inbox"}, {"preferredUsername", std::string(req.matches[1])},
                   {"publicKey", {{"id", id + "#main-key"}, {"owner", id}, {"publicKeyPem", pem}}}};
       res.set_content(doc.dump(), "application/activity+json");
+    });
+    // This server has gone away for good: every delivery to it is refused.
+    server.Post(R"(/users/(\w+)/inbox)", [this](const httplib::Request&, httplib::Response& res) {
+      ++deliveries;
+      res.status = 410;
     });
     thread = std::thread([this] { server.listen("127.0.0.1", port); });
     eventually([this] { return server.is_running(); });
@@ -156,7 +162,41 @@ json like(const TestActor& actor, const std::string& user, const std::string& n,
 
 httplib::Result post_signed(const CausewayDaemon& causeway, const std::string& body, const ap::PrivateKey* key,
                             const std::string& key_id, std::chrono::seconds skew = std::chrono::seconds(0),
-                            const std::string& sent_body = "") {
+                            const std::string& sent_body = "");
+
+std::string metric(const CausewayDaemon& causeway, const std::string& series);
+
+}  // namespace
+
+TEST_CASE("deliveries a server refuses go to the dead-letter list, and the CLI sends them again", "[fediverse]") {
+  TestActor remote;
+  CausewayDaemon causeway("\n  - name: townhall\n    fediverse: { host: { name: townhall } }");
+  std::string gina = remote.origin() + "/users/gina";
+  std::string group = causeway.origin() + "/ap/group/townhall";
+  INFO("causeway log:\n" << causeway.log());
+  json follow = {{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", gina + "/follows/1"}, {"type", "Follow"},
+                 {"actor", gina}, {"object", group}};
+  REQUIRE(post_signed(causeway, follow.dump(), &remote.key, gina + "#main-key")->status == 202);
+
+  std::string listed;
+  REQUIRE(eventually([&] {
+    listed = causeway.cli({"queue", "dead", "--config", "causeway.yaml"}).out;
+    return listed.find("HTTP 410") != std::string::npos;
+  }));
+  CHECK(remote.deliveries == 1);  // 410 is final: no retries
+  std::string job = listed.substr(0, listed.find('\t'));
+  CHECK(job.find(gina + "/inbox") != std::string::npos);
+  auto retried = causeway.cli({"queue", "retry", "--config", "causeway.yaml", job});
+  CHECK(retried.exit_code == 0);
+  CHECK(eventually([&] { return remote.deliveries == 2; }));
+  CHECK(causeway.cli({"queue", "retry", "--config", "causeway.yaml", "no-such-job"}).exit_code == 1);
+  CHECK(metric(causeway, "causeway_deliveries_total{outcome=\"refused\"}") == "2");
+}
+
+namespace {
+
+httplib::Result post_signed(const CausewayDaemon& causeway, const std::string& body, const ap::PrivateKey* key,
+                            const std::string& key_id, std::chrono::seconds skew, const std::string& sent_body) {
   ap::HttpRequestView view;
   view.method = "POST";
   view.target = "/ap/inbox";

@@ -170,6 +170,12 @@ TEST_CASE("bad config files get one exact FILE:LINE:COL: key.path: message per p
                 "fediverse: { group: \"@b@example.org\" }\n",
        {"bad.yaml:11:5: bridges[1].name: another bridge is already named \"t\""}},
       {"empty file", "", {"bad.yaml:1:1: the file is empty; see config/examples/ for a starting point"}},
+      {"number out of range", kValid + "fediverse: { signature_max_age_seconds: 5 }\n",
+       {"bad.yaml:8:41: fediverse.signature_max_age_seconds: must be between 60 and 604800, got 5"}},
+      {"not a number", kValid + "fediverse: { signature_max_future_seconds: soon }\n",
+       {"bad.yaml:8:44: fediverse.signature_max_future_seconds: expected a whole number, got \"soon\""}},
+      {"malformed blocked domain", kValid + "fediverse: { blocked_domains: [ok.example, \"bad domain\"] }\n",
+       {"bad.yaml:8:44: fediverse.blocked_domains[1]: expected a domain name like spam.example, got \"bad domain\""}},
   };
   for (const auto& c : cases) {
     INFO(c.what);
