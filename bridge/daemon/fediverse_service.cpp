@@ -177,7 +177,12 @@ Result<std::string> FediverseService::authenticate(const ap::InboxRequest& reque
       auto key = remote_keys_.get(key_id, refresh);
       if (!key) return Error{key.error()};
       owner = key->owner;
-      return ap::PublicKey::from_pem(key->public_key_pem);
+      std::lock_guard lock(public_keys_mu_);
+      auto it = public_keys_.find(key_id);
+      if (it != public_keys_.end() && it->second.first == key->public_key_pem) return it->second.second;
+      auto parsed = ap::PublicKey::from_pem(key->public_key_pem);
+      if (parsed) public_keys_.insert_or_assign(key_id, std::pair{key->public_key_pem, *parsed});
+      return parsed;
     };
   };
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

@@ -69,6 +69,9 @@ class FediverseService {
   activitypub::Deliverer deliverer_;
   std::mutex private_keys_mu_;
   std::map<std::string, activitypub::PrivateKey> private_keys_;  // parsed once per actor
+  std::mutex public_keys_mu_;
+  // Remote keys parsed from PEM once per key id (and again only when the PEM changes).
+  std::map<std::string, std::pair<std::string, activitypub::PublicKey>> public_keys_;
 };
 
 }  // namespace causeway

@@ -42,14 +42,26 @@ Result<RemoteKey> RemoteKeys::from_document(const std::string& key_id, const std
   return make_error("document " + doc_id + " holds no key " + key_id);
 }
 
+std::optional<RemoteKey> RemoteKeys::from_memory(const std::string& key_id, std::int64_t now) {
+  std::lock_guard lock(mu_);
+  auto it = memory_.find(key_id);
+  if (it == memory_.end() || now - it->second.fetched_us >= ttl_.count() * 1'000'000) return std::nullopt;
+  return it->second;
+}
+
 Result<RemoteKey> RemoteKeys::get(const std::string& key_id, bool refresh) {
   std::int64_t now = clock_();
   if (!refresh) {
+    if (auto remembered = from_memory(key_id, now)) return *remembered;
     auto cached = store_.get(Family::actors, cache_key(key_id));
     if (cached.ok() && cached->has_value()) {
       json j = json::parse(**cached, nullptr, false);
-      if (j.is_object() && now - j.value("fetched_us", std::int64_t{0}) < ttl_.count() * 1'000'000)
-        return RemoteKey{key_id, j.value("owner", ""), j.value("pem", ""), j.value("fetched_us", std::int64_t{0})};
+      if (j.is_object() && now - j.value("fetched_us", std::int64_t{0}) < ttl_.count() * 1'000'000) {
+        RemoteKey key{key_id, j.value("owner", ""), j.value("pem", ""), j.value("fetched_us", std::int64_t{0})};
+        std::lock_guard lock(mu_);
+        memory_[key_id] = key;
+        return key;
+      }
     }
   }
   std::string url = key_id.substr(0, key_id.find('#'));
@@ -67,6 +79,8 @@ Result<RemoteKey> RemoteKeys::get(const std::string& key_id, bool refresh) {
                              json{{"owner", key->owner}, {"pem", key->public_key_pem}, {"fetched_us", now}}.dump(),
                              Durability::buffered);
   if (!cached.ok()) return make_error("caching key " + key_id + ": " + cached.error());
+  std::lock_guard lock(mu_);
+  memory_[key_id] = *key;
   return key;
 }
 

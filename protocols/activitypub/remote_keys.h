@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -35,7 +37,11 @@ class RemoteKeys {
   static Result<RemoteKey> from_document(const std::string& key_id, const std::string& body);
 
  private:
+  std::optional<RemoteKey> from_memory(const std::string& key_id, std::int64_t now);
+
   Store& store_;
+  std::mutex mu_;
+  std::map<std::string, RemoteKey> memory_;  // in front of the store: every inbox POST asks
   const HttpClient& http_;
   HttpClient::Signer sign_fetch_;
   Clock clock_;

@@ -46,6 +46,7 @@ HttpServer::HttpServer(const HttpServerOptions& options) {
   server_.set_read_timeout(options.read_timeout_seconds, 0);
   server_.set_write_timeout(options.write_timeout_seconds, 0);
   server_.set_payload_max_length(options.max_body_bytes);
+  server_.new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(threads); };
   // httplib's default also sets SO_REUSEPORT, which would let a second daemon bind the same port
   // and silently share its traffic; SO_REUSEADDR alone allows quick restarts without that.
   server_.set_socket_options([](socket_t fd) {

@@ -17,6 +17,9 @@ struct HttpServerOptions {
   int keep_alive_seconds = 5;
   int read_timeout_seconds = 5;
   int write_timeout_seconds = 5;
+  // httplib serves one connection per thread, keep-alive included: enough threads that busy peers
+  // holding connections open do not starve everyone else (the inbox mostly waits on fsync).
+  std::size_t threads = 48;
 };
 
 class HttpServer {

@@ -10,11 +10,13 @@
 
 namespace causeway::testing {
 
-CausewayDaemon::CausewayDaemon(const std::string& bridges_yaml, const std::string& extra_yaml) : port_(free_port()) {
+CausewayDaemon::CausewayDaemon(const std::string& bridges_yaml, const std::string& extra_yaml,
+                               const std::string& log_level)
+    : port_(free_port()) {
   std::string origin = "http://127.0.0.1:" + std::to_string(port_);
   dir_.write("causeway.yaml", "server: { public_url: " + origin + ", listen: 127.0.0.1:" + std::to_string(port_) +
                                   " }\nstorage: { path: ./data }\nsecrets: { master_key_file: ./master.key }\n"
-                                  "network: { allow_private_addresses: true }\nlogging: { level: debug }\n" +
+                                  "network: { allow_private_addresses: true }\nlogging: { level: " + log_level + " }\n" +
                                   extra_yaml + "bridges: " + bridges_yaml + "\n");
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{causeway_binary().string(), "run", "--config", "causeway.yaml"}, dir_.path(), dir_.path());

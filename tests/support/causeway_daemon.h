@@ -12,7 +12,8 @@ namespace causeway::testing {
 class CausewayDaemon {
  public:
   // `bridges_yaml` is the text of the `bridges:` list (may be "[]"). Waits for /healthz.
-  explicit CausewayDaemon(const std::string& bridges_yaml, const std::string& extra_yaml = "");
+  explicit CausewayDaemon(const std::string& bridges_yaml, const std::string& extra_yaml = "",
+                          const std::string& log_level = "debug");
   ~CausewayDaemon();
 
   int port() const { return port_; }
