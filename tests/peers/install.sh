@@ -78,7 +78,8 @@ if [[ $force -eq 1 ]] || ! installed_ok; then
   # Step 1: unpack everything, run no install script. The project-local .npmrc beside this
   # script applies (engine-strict off: npm itself may run on an older Node than the packages'
   # engines field asks for; the peers run on Node 22).
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  # (npm's own report goes to stderr: stdout carries only the Node 22 path.)
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
   if [[ ! -x "$node22" ]]; then
     log "npm ci finished but $node22 is missing"; exit 1
   fi
@@ -90,7 +91,7 @@ if [[ $force -eq 1 ]] || ! installed_ok; then
   # prebuild-install from trying to download a prebuilt binary.
   log "building better-sqlite3 for Node $("$node22" --version) (headers in $node22dir/include/node)"
   PATH="$node22dir/bin:$PATH" npm_config_nodedir="$node22dir" npm_config_build_from_source=true \
-    JOBS=max npm rebuild better-sqlite3 --no-audit --no-fund --loglevel=error
+    JOBS=max npm rebuild better-sqlite3 --no-audit --no-fund --loglevel=error >&2
   if ! sqlite_loads; then
     log "better-sqlite3 does not load in Node 22 after the build:"
     (cd "$here" && "$node22" -e "require('better-sqlite3')") || true

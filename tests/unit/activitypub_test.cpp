@@ -1,0 +1,119 @@
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+
+#include "protocols/activitypub/as2.h"
+#include "protocols/activitypub/discovery.h"
+#include "protocols/activitypub/group_policy.h"
+#include "protocols/net/address_guard.h"
+
+using namespace causeway;
+using namespace causeway::activitypub;
+using nlohmann::json;
+
+namespace {
+
+bool public_v4(const char* text) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, text, &a.sin_addr);
+  return is_public_address(reinterpret_cast<sockaddr*>(&a));
+}
+
+bool public_v6(const char* text) {
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, text, &a.sin6_addr);
+  return is_public_address(reinterpret_cast<sockaddr*>(&a));
+}
+
+LocalActors test_actors() {
+  LocalActors actors(*parse_url("https://bridge.example:8443", "https"));
+  actors.add({LocalActor::Kind::group, "group/townhall", "townhall", "Town Hall", "", "", false, "townhall"});
+  return actors;
+}
+
+}  // namespace
+
+TEST_CASE("the outbound guard refuses every non-public address", "[guard]") {
+  CHECK(public_v4("93.184.216.34"));
+  for (const char* a : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+                        "224.0.0.1", "255.255.255.255", "192.0.2.1"})
+    CHECK_FALSE(public_v4(a));
+  CHECK(public_v6("2606:4700::1111"));
+  for (const char* a : {"::1", "::", "fe80::1", "fc00::1", "fd12::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+                        "2001:db8::1", "64:ff9b::7f00:1"})
+    CHECK_FALSE(public_v6(a));
+  auto refused = resolve_guarded("localhost", 80, OutboundPolicy{false});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().find("non-public address") != std::string::npos);
+  CHECK(resolve_guarded("localhost", 80, OutboundPolicy{true}).ok());
+}
+
+TEST_CASE("WebFinger finds local actors by acct: with the port, and nothing else", "[discovery]") {
+  LocalActors actors = test_actors();
+  auto found = webfinger(actors, "acct:townhall@bridge.example:8443");
+  REQUIRE(found.status == 200);
+  CHECK(found.content_type.rfind("application/jrd+json", 0) == 0);
+  json jrd = json::parse(found.body);
+  CHECK(jrd["subject"] == "acct:townhall@bridge.example:8443");
+  CHECK(jrd["links"][0]["rel"] == "self");
+  CHECK(jrd["links"][0]["href"] == "https://bridge.example:8443/ap/group/townhall");
+  CHECK(webfinger(actors, "acct%3Atownhall%40bridge.example%3A8443").status == 200);
+  CHECK(webfinger(actors, "https://bridge.example:8443/ap/group/townhall").status == 200);
+  CHECK(webfinger(actors, "acct:townhall@other.example").status == 404);
+  CHECK(webfinger(actors, "acct:nobody@bridge.example:8443").status == 404);
+  CHECK(webfinger(actors, "").status == 400);
+  CHECK(json::parse(nodeinfo("2.1", {2, 0}).body)["software"]["name"] == "causeway");
+  CHECK(nodeinfo("9.9", {}).status == 404);
+}
+
+TEST_CASE("AS2 bodies are bounded and activities need id, type and actor", "[as2]") {
+  CHECK(parse_as2(std::string(100, '[') + std::string(100, ']')).error() == "JSON is nested deeper than 32 levels");
+  CHECK(parse_as2("[1]").error() == "body is not a JSON object");
+  CHECK(parse_as2("{").error() == "body is not valid JSON");
+  CHECK(parse_as2(std::string(2 << 20, ' ')).error().find("over the limit") != std::string::npos);
+  CHECK(view_activity(json{{"type", "Like"}, {"actor", "https://a.example/u"}}).error() == "activity has no absolute id");
+  auto v = view_activity(json{{"id", "https://a.example/1"},
+                              {"type", "Create"},
+                              {"actor", {{"id", "https://a.example/u"}}},
+                              {"object", {{"id", "https://a.example/n"}, {"cc", {kPublic}}}},
+                              {"signature", {{"type", "RsaSignature2017"}}},
+                              {"proof", {{"type", "DataIntegrityProof"}}}});
+  REQUIRE(v.ok());
+  CHECK(v->actor == "https://a.example/u");
+  CHECK(v->is_public());  // addressing of the object counts too
+  CHECK(is_activity_json_type("application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""));
+  CHECK_FALSE(is_activity_json_type("text/html"));
+}
+
+TEST_CASE("a hosted group announces members' posts addressed or mentioning it, and nothing else", "[group]") {
+  LocalActors actors = test_actors();
+  const LocalActor& group = *actors.by_key("group/townhall");
+  std::string gid = actors.id(group);
+  json mention = {{"id", "https://m.example/a/1"},
+                  {"type", "Create"},
+                  {"actor", "https://m.example/u/ann"},
+                  {"to", {kPublic}},
+                  {"object", {{"id", "https://m.example/n/1"}, {"tag", {{{"type", "Mention"}, {"href", gid}}}}}}};
+  auto post = *view_activity(mention);
+  CHECK(decide_group_announce(actors, group, post, true, false).announce);
+  CHECK(decide_group_announce(actors, group, post, false, false).reason == "author is not a member of the group");
+  CHECK(decide_group_announce(actors, group, post, true, true).reason == "author's domain is blocked");
+  json elsewhere = mention;
+  elsewhere["object"]["tag"] = json::array();
+  CHECK(decide_group_announce(actors, group, *view_activity(elsewhere), true, false).reason == "not addressed to the group");
+  json direct = mention;
+  direct["to"] = {"https://m.example/u/bob"};
+  CHECK(decide_group_announce(actors, group, *view_activity(direct), true, false).reason ==
+        "neither public nor addressed to the group");
+
+  json announce = group_announce(actors, group, post, mention, "2026-11-22T00:00:00Z");
+  CHECK(announce["type"] == "Announce");
+  CHECK(announce["actor"] == gid);
+  CHECK(announce["object"] == "https://m.example/n/1");  // by id: receivers fetch it from its origin
+  CHECK(announce["audience"] == gid);
+  CHECK(announce["to"] == json{actors.followers(group)});
+  CHECK(announce["cc"] == json{kPublic});
+  CHECK(group_announce(actors, group, post, mention, "x")["id"] == announce["id"]);  // stable: receivers dedupe
+}
