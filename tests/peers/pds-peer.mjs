@@ -169,13 +169,6 @@ function bindToLoopback(app) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// PLC directory: @did-plc/server's in-memory MockDatabase (what Bluesky's dev-env uses), made
-// durable by an append-only log of the operations it accepted (DIR/plc-ops.jsonl, fsynced per
-// operation). At start the log is replayed through the same validation (so the CIDs,
-// nullifications and the DID documents come out identical), then the original timestamps are
-// put back.
-
 // LOG_* must be set before the servers' modules are loaded (their loggers read them at import).
 for (const key of Object.keys(process.env)) {
   if (key.startsWith("PDS_") || key.startsWith("LOG_")) delete process.env[key];
@@ -185,6 +178,13 @@ if (options.logLevel != null) {
   process.env.LOG_LEVEL = options.logLevel;
   process.env.LOG_DESTINATION = "/dev/stderr";
 }
+
+// ---------------------------------------------------------------------------------------------
+// PLC directory: @did-plc/server's in-memory MockDatabase (what Bluesky's dev-env uses), made
+// durable by an append-only log of the operations it accepted (DIR/plc-ops.jsonl, fsynced per
+// operation). At start the log is replayed through the same validation (so the CIDs,
+// nullifications and the DID documents come out identical), then the original timestamps are
+// put back.
 
 const require = createRequire(import.meta.url);
 const { PlcServer, MockDatabase } = require("@did-plc/server");
@@ -222,7 +222,11 @@ class PersistentPlcDatabase extends MockDatabase {
         throw new Error(`${this.file}:${i + 1}: not JSON`);
       }
       await super.validateAndAddOp(entry.did, entry.operation);
-      createdAt.push([this.contents[entry.did].at(-1), entry.createdAt]);
+      const added = this.contents[entry.did].at(-1);
+      if (added.cid.toString() !== entry.cid) {
+        throw new Error(`${this.file}:${i + 1}: replayed CID ${added.cid} differs from ${entry.cid}`);
+      }
+      createdAt.push([added, entry.createdAt]);
       count++;
     }
     // Timestamps go back only now: PLC's 72-hour recovery window is checked against them, and

@@ -58,7 +58,7 @@ async function startPds(args) {
 }
 
 /** XRPC call; returns { status, headers, body } (body parsed as JSON when it is JSON). */
-async function xrpc(base, nsid, { query, body, token, contentType, raw } = {}) {
+async function xrpc(base, nsid, { query, body, token, contentType, raw, method } = {}) {
   const url = new URL(`/xrpc/${nsid}`, base);
   for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
   const headers = {};
@@ -71,7 +71,7 @@ async function xrpc(base, nsid, { query, body, token, contentType, raw } = {}) {
     payload = JSON.stringify(body);
     headers["Content-Type"] = "application/json";
   }
-  const response = await fetch(url, { method: payload == null ? "GET" : "POST", headers, body: payload });
+  const response = await fetch(url, { method: method ?? (payload == null ? "GET" : "POST"), headers, body: payload });
   const type = response.headers.get("content-type") ?? "";
   const data = type.includes("json") ? await response.json() : Buffer.from(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body: data };
@@ -270,12 +270,28 @@ test("accounts: createAccount, createSession, app password", async () => {
   });
   assert.equal(appSession.did, alice.did);
   alice.token = appSession.accessJwt;
+  alice.refresh = session.refreshJwt;
 
   const wrong = await xrpc(peer.pds, "com.atproto.server.createSession", {
     body: { identifier: alice.handle, password: "wrong" },
   });
   assert.equal(wrong.status, 401);
   assert.equal(wrong.body.error, "AuthenticationRequired");
+
+  // A handle change is a second PLC operation for the same DID (the restart test replays it).
+  const dave = await ok(peer.pds, "com.atproto.server.createAccount", {
+    body: { handle: "dave.test", email: "dave@example.test", password: "dave-password-1" },
+  });
+  const updated = await xrpc(peer.pds, "com.atproto.identity.updateHandle", {
+    token: dave.accessJwt,
+    body: { handle: "dave2.test" },
+  });
+  assert.equal(updated.status, 200, JSON.stringify(updated.body));
+  const daveDoc = await (await fetch(`${peer.plc}/${dave.did}`)).json();
+  assert.deepEqual(daveDoc.alsoKnownAs, ["at://dave2.test"]);
+  const daveLog = await (await fetch(`${peer.plc}/${dave.did}/log/audit`)).json();
+  assert.equal(daveLog.length, 2);
+  alice.dave = { did: dave.did, doc: daveDoc, log: daveLog };
 });
 
 test("identity: resolveHandle and the DID document from the PLC directory", async () => {
@@ -422,7 +438,7 @@ test("restart on the same --data: accounts, DIDs and the firehose sequence survi
   t.diagnostic(`restarted (READY) in ${peer.startMs} ms`);
   assert.equal(peer.pds, before.pds, "--port 0 reuses the port the data directory last used");
   assert.equal(peer.plc, before.plc);
-  assert.match(peer.stderr(), /1 operations replayed/);
+  assert.match(peer.stderr(), /\(3 operations replayed\)/, "alice's creation, dave's creation and handle change");
 
   const session = await ok(peer.pds, "com.atproto.server.createSession", {
     body: { identifier: alice.handle, password: alice.password },
@@ -434,9 +450,16 @@ test("restart on the same --data: accounts, DIDs and the firehose sequence survi
   // The JWT secret is kept: a token issued before the restart is still good.
   const stillGood = await ok(peer.pds, "com.atproto.server.getSession", { token: alice.token });
   assert.equal(stillGood.did, alice.did);
+  const refreshed = await ok(peer.pds, "com.atproto.server.refreshSession", { token: alice.refresh, method: "POST" });
+  assert.equal(refreshed.did, alice.did);
 
   const doc = await (await fetch(`${peer.plc}/${alice.did}`)).json();
   assert.deepEqual(doc, alice.didDoc);
+  assert.deepEqual(await (await fetch(`${peer.plc}/${alice.dave.did}`)).json(), alice.dave.doc);
+  // Same operations, CIDs and timestamps as before the restart.
+  assert.deepEqual(await (await fetch(`${peer.plc}/${alice.dave.did}/log/audit`)).json(), alice.dave.log);
+  const resolvedDave = await ok(peer.pds, "com.atproto.identity.resolveHandle", { query: { handle: "dave2.test" } });
+  assert.equal(resolvedDave.did, alice.dave.did);
   const resolved = await ok(peer.pds, "com.atproto.identity.resolveHandle", { query: { handle: alice.handle } });
   assert.equal(resolved.did, alice.did);
 

@@ -1,0 +1,62 @@
+// Follows a relay's or PDS's `com.atproto.sync.subscribeRepos` stream: decodes each frame, keeps the
+// ops that touch watched accounts as Events, and stores them in the same write batch as the
+// cursor, so a restart resumes exactly after the last frame handled (nothing lost, nothing twice).
+// Reconnects by itself with backoff; FutureCursor, ConsumerTooSlow and OutdatedCursor are handled.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "bridge/base/metrics.h"
+#include "bridge/event_log.h"
+#include "protocols/atproto/firehose_frame.h"
+#include "protocols/atproto/watch_filter.h"
+#include "protocols/net/websocket_client.h"
+#include "storage/store.h"
+
+namespace causeway::atproto {
+
+struct FirehoseOptions {
+  Url service;  // the relay or PDS base URL (ws:// or wss://); the XRPC path is added here
+  std::chrono::milliseconds min_backoff{500};
+  std::chrono::milliseconds max_backoff{60000};
+  FrameLimits limits;
+};
+
+class FirehoseConsumer {
+ public:
+  enum class Next { keep_reading, reconnect };
+
+  FirehoseConsumer(Store& store, EventLog& events, const WatchFilter& filter, Metrics& metrics, OutboundPolicy policy,
+                   FirehoseOptions options, std::function<std::int64_t()> clock);
+  ~FirehoseConsumer();
+
+  void start();  // a thread that connects, reads and reconnects until stop()
+  void stop();
+
+  // Handles one frame as received: public for tests and the benchmark.
+  Next process(std::string_view frame);
+
+  std::optional<std::int64_t> cursor() const;
+  std::string cursor_key() const { return "firehose/" + options_.service.to_string(); }
+
+ private:
+  void run();
+  void count(const char* outcome, const std::string& reason = "");
+
+  Store& store_;
+  EventLog& events_;
+  const WatchFilter& filter_;
+  Metrics& metrics_;
+  FirehoseOptions options_;
+  std::function<std::int64_t()> clock_;
+  WebSocketClient socket_;
+  std::atomic<bool> running_{false};
+  std::atomic<std::int64_t> cursor_{-1};  // -1: none (live)
+  std::thread thread_;
+};
+
+}  // namespace causeway::atproto
