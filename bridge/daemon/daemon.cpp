@@ -13,6 +13,7 @@
 #include "bridge/base/metrics.h"
 #include "bridge/daemon/admin_routes.h"
 #include "bridge/daemon/admin_token.h"
+#include "bridge/daemon/bluesky_service.h"
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
 #include "bridge/daemon/members_command.h"
@@ -104,6 +105,8 @@ int run_daemon(const DaemonOptions& options) {
   }
   std::thread http_thread([&server] { server.serve(); });
   fediverse->start();
+  auto bluesky = std::make_unique<BlueskyService>(config, **store, metrics);
+  bluesky->start();
   spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
                kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
                (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
@@ -112,6 +115,7 @@ int run_daemon(const DaemonOptions& options) {
   spdlog::info("{} received; stopping: no new connections, finishing requests in flight", strsignal(sig));
   server.stop();
   http_thread.join();
+  bluesky.reset();    // the stream stops after the frame in hand is stored
   fediverse->stop();  // finishes deliveries in flight
   fediverse.reset();
   store->reset();

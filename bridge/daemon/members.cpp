@@ -18,25 +18,29 @@ Result<std::vector<ap::Follower>> GroupMembers::pending(const std::string& group
   return social_.pending_requests((*g)->key);
 }
 
-Status GroupMembers::approve(const std::string& group, const std::string& actor) {
+Result<std::pair<const ap::LocalActor*, ap::Follower>> GroupMembers::held_request(const std::string& group,
+                                                                                 const std::string& actor) const {
   auto g = group_named(group);
   if (!g) return Error{g.error()};
   auto request = social_.pending_request((*g)->key, actor);
   if (!request) return Error{request.error()};
   if (!request->has_value()) return make_error("no pending request from " + actor + " to join " + group);
+  return std::pair{*g, **request};
+}
+
+Status GroupMembers::approve(const std::string& group, const std::string& actor) {
+  auto held = held_request(group, actor);
+  if (!held) return Error{held.error()};
   WriteBatch batch = store_.batch();
-  if (Status s = ap::accept_follow_request(batch, social_, outbox_, actors_, **g, **request); !s.ok()) return s;
+  if (Status s = ap::accept_follow_request(batch, social_, outbox_, actors_, *held->first, held->second); !s.ok()) return s;
   return store_.write(batch);
 }
 
 Status GroupMembers::deny(const std::string& group, const std::string& actor) {
-  auto g = group_named(group);
-  if (!g) return Error{g.error()};
-  auto request = social_.pending_request((*g)->key, actor);
-  if (!request) return Error{request.error()};
-  if (!request->has_value()) return make_error("no pending request from " + actor + " to join " + group);
+  auto held = held_request(group, actor);
+  if (!held) return Error{held.error()};
   WriteBatch batch = store_.batch();
-  ap::reject_follow_request(batch, social_, outbox_, actors_, **g, **request);
+  ap::reject_follow_request(batch, social_, outbox_, actors_, *held->first, held->second);
   return store_.write(batch);
 }
 

@@ -24,6 +24,8 @@ class GroupMembers {
 
  private:
   Result<const activitypub::LocalActor*> group_named(const std::string& name) const;
+  Result<std::pair<const activitypub::LocalActor*, activitypub::Follower>> held_request(const std::string& group,
+                                                                                      const std::string& actor) const;
 
   Store& store_;
   activitypub::SocialGraph& social_;

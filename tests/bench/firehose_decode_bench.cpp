@@ -6,8 +6,6 @@
 // Inputs: the recorded firehose in $CAUSEWAY_FIXTURES/firehose-replay/frames.bin.gz (real PDS
 // output; skipped with a message when absent) and N synthetic commits generated here with the
 // shape of today's network traffic (a post, like, repost or follow; a signed commit; an MST path).
-#include <zlib.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -19,33 +17,13 @@
 #include "protocols/atproto/dag_cbor.h"
 #include "protocols/atproto/ecdsa.h"
 #include "protocols/atproto/firehose_frame.h"
+#include "tests/bench/replay_frames.h"
 #include "tests/support/paths.h"
 
 using namespace causeway;
 using namespace causeway::atproto;
 
 namespace {
-
-std::vector<std::string> load_replay(const std::string& path) {
-  std::vector<std::string> frames;
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) return frames;
-  std::string data;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  size_t pos = 0;
-  while (pos + 4 <= data.size()) {
-    auto* p = reinterpret_cast<const unsigned char*>(data.data() + pos);
-    size_t len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
-    pos += 4;
-    if (len > data.size() - pos) break;
-    frames.emplace_back(data.substr(pos, len));
-    pos += len;
-  }
-  return frames;
-}
 
 std::string random_text(std::mt19937_64& rng, size_t min_len, size_t max_len) {
   static const char* words[] = {"the", "union", "meeting", "tonight", "bridge", "post", "strike", "vote", "town",
@@ -177,7 +155,7 @@ int main(int argc, char** argv) {
   std::printf("firehose decode, one core (header + body, CAR hashes checked, records decoded)\n");
   auto fixtures = testing::fixtures_dir();
   if (fixtures) {
-    auto replay = load_replay((*fixtures / "firehose-replay/frames.bin.gz").string());
+    auto replay = testing::load_replay_frames((*fixtures / "firehose-replay/frames.bin.gz").string());
     if (replay.empty()) std::printf("recorded firehose: not found in %s, skipped\n", fixtures->c_str());
     else measure("recorded PDS firehose", replay, passes);
   } else {

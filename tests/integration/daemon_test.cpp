@@ -4,15 +4,12 @@
 
 #include <httplib.h>
 #include <signal.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/net_util.h"
 #include "tests/support/paths.h"
 #include "tests/support/temp_dir.h"
 
@@ -20,19 +17,6 @@ using namespace causeway::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A port free right now, chosen by the kernel, so parallel test runs do not collide.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::vector<std::string> run_args(const std::filesystem::path& data, int port) {
   return {causeway_binary().string(), "run", "--config", (source_dir() / "config/examples/local.yaml").string(),

@@ -1,0 +1,38 @@
+// Wires the AT Protocol adapter into the daemon: resolves the mirror accounts of the configured
+// bridges and follows the network stream (atproto.stream) for everything that touches them.
+#pragma once
+
+#include <memory>
+#include <unordered_set>
+
+#include "bridge/base/metrics.h"
+#include "bridge/event_log.h"
+#include "config/config.h"
+#include "protocols/atproto/firehose_consumer.h"
+#include "protocols/atproto/watch_filter.h"
+#include "protocols/net/http_client.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+class BlueskyService {
+ public:
+  BlueskyService(const Config& config, Store& store, Metrics& metrics);
+  ~BlueskyService();
+
+  void start();
+  void stop();
+
+ private:
+  std::unordered_set<std::string> resolve_mirror_accounts();
+
+  const Config& config_;
+  Store& store_;
+  Metrics& metrics_;
+  HttpClient http_;
+  EventLog events_;
+  std::unique_ptr<atproto::WatchFilter> filter_;
+  std::unique_ptr<atproto::FirehoseConsumer> firehose_;
+};
+
+}  // namespace causeway
