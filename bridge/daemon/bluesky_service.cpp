@@ -9,12 +9,12 @@
 
 namespace causeway {
 
-BlueskyService::BlueskyService(const Config& config, Store& store, Metrics& metrics)
+BlueskyService::BlueskyService(const Config& config, Store& store, EventLog& events, Metrics& metrics)
     : config_(config),
       store_(store),
       metrics_(metrics),
       http_(OutboundPolicy{config.allow_private_addresses}, std::string("causeway/") + kVersion),
-      events_(store) {}
+      events_(events) {}
 
 BlueskyService::~BlueskyService() { stop(); }
 

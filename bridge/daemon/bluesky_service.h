@@ -17,7 +17,7 @@ namespace causeway {
 
 class BlueskyService {
  public:
-  BlueskyService(const Config& config, Store& store, Metrics& metrics);
+  BlueskyService(const Config& config, Store& store, EventLog& events, Metrics& metrics);
   ~BlueskyService();
 
   void start();
@@ -30,7 +30,7 @@ class BlueskyService {
   Store& store_;
   Metrics& metrics_;
   HttpClient http_;
-  EventLog events_;
+  EventLog& events_;
   std::unique_ptr<atproto::WatchFilter> filter_;
   std::unique_ptr<atproto::FirehoseConsumer> firehose_;
 };

@@ -94,7 +94,9 @@ int run_daemon(const DaemonOptions& options) {
   Metrics metrics;
   HttpServer server;
   install_admin_routes(server, AdminContext{metrics, **store, started});
-  auto fediverse = std::make_unique<FediverseService>(config, **store, *vault, metrics);
+  // One log, so event ids (time + sequence) are unique across both adapters.
+  EventLog events(**store);
+  auto fediverse = std::make_unique<FediverseService>(config, **store, events, *vault, metrics);
   fediverse->install_routes(server);
   GroupMembers members(**store, fediverse->social(), fediverse->outbox(), fediverse->actors());
   install_member_routes(server, members, *token);
@@ -105,7 +107,7 @@ int run_daemon(const DaemonOptions& options) {
   }
   std::thread http_thread([&server] { server.serve(); });
   fediverse->start();
-  auto bluesky = std::make_unique<BlueskyService>(config, **store, metrics);
+  auto bluesky = std::make_unique<BlueskyService>(config, **store, events, metrics);
   bluesky->start();
   spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
                kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),

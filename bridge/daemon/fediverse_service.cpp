@@ -57,7 +57,8 @@ ap::LocalActors local_actors_from(const Config& config) {
   return actors;
 }
 
-FediverseService::FediverseService(const Config& config, Store& store, const SecretVault& vault, Metrics& metrics)
+FediverseService::FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault,
+                                   Metrics& metrics)
     : config_(config),
       store_(store),
       metrics_(metrics),
@@ -73,7 +74,7 @@ FediverseService::FediverseService(const Config& config, Store& store, const Sec
               if (!public_pem || !private_pem) return make_error("cannot export the new key as PEM");
               return ap::ActorKeyPair{*public_pem, *private_pem};
             }),
-      events_(store),
+      events_(events),
       queue_(store, now_us),
       social_(store),
       outbox_(store, queue_, actors_, now_us),

@@ -32,7 +32,7 @@ activitypub::LocalActors local_actors_from(const Config& config);
 
 class FediverseService {
  public:
-  FediverseService(const Config& config, Store& store, const SecretVault& vault, Metrics& metrics);
+  FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault, Metrics& metrics);
   ~FediverseService();
 
   void install_routes(HttpServer& server);
@@ -60,7 +60,7 @@ class FediverseService {
   activitypub::LocalActors actors_;
   HttpClient http_;
   activitypub::ActorKeys keys_;
-  EventLog events_;
+  EventLog& events_;
   DeliveryQueue queue_;
   activitypub::SocialGraph social_;
   activitypub::Outbox outbox_;

@@ -44,8 +44,10 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
     spdlog::warn("firehose {}: the server ended the stream: {}{}", options_.service.to_string(), error->error,
                  error->message ? " (" + *error->message + ")" : "");
     count("error_frame", error->error);
-    // A cursor ahead of the server (its history was reset, or we talk to another one): go live.
-    if (error->error == "FutureCursor") cursor_ = -1;
+    // A cursor ahead of the server (its history was reset, or it is another server): start again
+    // from the oldest frame it keeps. Nothing is lost, and ops already taken in are recognised
+    // by their at-uri, so nothing is stored twice.
+    if (error->error == "FutureCursor") cursor_ = 0;
     return Next::reconnect;
   }
   if (auto* info = std::get_if<InfoEvent>(&*message)) {
@@ -70,8 +72,12 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
       if (why.empty()) continue;
       auto event = event_from_op(commit->repo, op);
       if (!event) continue;
+      // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
+      std::string seen_key = (op.action == "delete" ? "at-deleted/" : "at/") + event->origin.activity_id;
+      auto seen = store_.get(Family::seen, seen_key);
+      if (seen.ok() && seen->has_value()) continue;
       events_.append(batch, *event, clock_());
-      batch.put(Family::seen, "at/" + event->origin.activity_id, event->id);
+      batch.put(Family::seen, seen_key, event->id);
       ++taken;
       spdlog::info("firehose: {} {} ({}) stored as event {}", op.action, event->origin.activity_id, why, event->id);
     }

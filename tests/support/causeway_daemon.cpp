@@ -18,6 +18,11 @@ CausewayDaemon::CausewayDaemon(const std::string& bridges_yaml, const std::strin
                                   " }\nstorage: { path: ./data }\nsecrets: { master_key_file: ./master.key }\n"
                                   "network: { allow_private_addresses: true }\nlogging: { level: " + log_level + " }\n" +
                                   extra_yaml + "bridges: " + bridges_yaml + "\n");
+  start();
+}
+
+void CausewayDaemon::start() {
+  if (process_) earlier_logs_ += process_->err();
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{causeway_binary().string(), "run", "--config", "causeway.yaml"}, dir_.path(), dir_.path());
   httplib::Client client("127.0.0.1", port_);

@@ -24,11 +24,16 @@ class CausewayDaemon {
   // Runs `causeway ARGS...` in the daemon's directory (for CLI commands against it).
   ProcessOutput cli(const std::vector<std::string>& args) const;
   int stop();  // SIGTERM; returns the exit code
+  // Starts it again with the same config, store and port (after stop()); waits for /healthz.
+  void start();
+  // Everything it logged since it was first started, across restarts.
+  std::string all_logs() const { return earlier_logs_ + log(); }
 
  private:
   TempDir dir_;
   int port_;
   std::unique_ptr<ChildProcess> process_;
+  std::string earlier_logs_;
 };
 
 }  // namespace causeway::testing

@@ -125,7 +125,9 @@ TEST_CASE("error frames, info and garbage do not stop the stream", "[firehose]")
   CHECK(h.consumer->cursor() == std::optional<std::int64_t>(9));
   CHECK(h.consumer->process("garbage") == FirehoseConsumer::Next::keep_reading);
   CHECK(h.consumer->process(frame("error-FutureCursor.cbor")) == FirehoseConsumer::Next::reconnect);
-  CHECK_FALSE(h.consumer->cursor().has_value());  // go live after a future cursor
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(0));  // from the oldest frame kept
+  h.consumer->process(frame("000009-commit.cbor"));  // replayed: recognised, not stored again
+  CHECK(h.events().size() == 1);
   CHECK(h.metrics.render().find("causeway_firehose_frames_total{outcome=\"rejected\",reason=\"frame header\"} 1") !=
         std::string::npos);
   CHECK(parse_datetime_us("2026-11-22T01:34:05.706Z") == 1795311245706000);
