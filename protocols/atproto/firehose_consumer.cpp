@@ -82,15 +82,19 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
       spdlog::info("firehose: {} {} ({}) stored as event {}", op.action, event->origin.activity_id, why, event->id);
     }
   }
-  batch.put(Family::cursors, cursor_key(), std::to_string(*seq));
-  // Frames that produced events are synced before the cursor moves past them; cursor-only writes
-  // can ride on the next sync (at worst a crash replays a few frames, which the cursor check drops).
-  Status written = store_.write(batch, taken > 0 ? Durability::synced : Durability::buffered);
-  if (!written.ok()) {
-    spdlog::error("firehose {}: cannot store seq {}: {}", options_.service.to_string(), *seq, written.error());
-    return Next::reconnect;
-  }
   cursor_ = *seq;
+  // Frames that produced events are written, synced, together with the cursor. Frames that
+  // produced nothing only move the cursor, which is written every kCursorEvery such frames (and
+  // on stop): after a crash those few frames are read again and produce nothing again.
+  if (taken > 0 || ++frames_since_cursor_write_ >= kCursorEvery) {
+    batch.put(Family::cursors, cursor_key(), std::to_string(*seq));
+    Status written = store_.write(batch, taken > 0 ? Durability::synced : Durability::buffered);
+    if (!written.ok()) {
+      spdlog::error("firehose {}: cannot store seq {}: {}", options_.service.to_string(), *seq, written.error());
+      return Next::reconnect;
+    }
+    frames_since_cursor_write_ = 0;
+  }
   count(taken > 0 ? "taken" : "skipped");
   if (taken) metrics_.counter("causeway_firehose_events_total", "Events taken in from the firehose.").inc(taken);
   return Next::keep_reading;
@@ -105,6 +109,14 @@ void FirehoseConsumer::stop() {
   running_ = false;
   socket_.stop();
   if (thread_.joinable()) thread_.join();
+  save_cursor();
+}
+
+void FirehoseConsumer::save_cursor() {
+  if (cursor_ < 0 || frames_since_cursor_write_ == 0) return;
+  Status s = store_.put(Family::cursors, cursor_key(), std::to_string(cursor_.load()));
+  if (!s.ok()) spdlog::error("firehose {}: cannot store the cursor: {}", options_.service.to_string(), s.error());
+  frames_since_cursor_write_ = 0;
 }
 
 void FirehoseConsumer::run() {

@@ -45,6 +45,7 @@ class FirehoseConsumer {
 
  private:
   void run();
+  void save_cursor();
   void count(const char* outcome, const std::string& reason = "");
 
   Store& store_;
@@ -56,6 +57,8 @@ class FirehoseConsumer {
   WebSocketClient socket_;
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> cursor_{-1};  // -1: none (live)
+  static constexpr int kCursorEvery = 256;
+  int frames_since_cursor_write_ = 0;  // frames handled since the cursor was last written
   std::thread thread_;
 };
 

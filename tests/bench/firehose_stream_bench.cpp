@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "bridge/event_log.h"
 #include "protocols/atproto/firehose_consumer.h"
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
     if (m && std::holds_alternative<CommitEvent>(*m)) watched.insert(std::get<CommitEvent>(*m).repo);
     if (watched.size() == 2) break;
   }
+  spdlog::set_level(spdlog::level::warn);  // a log line per kept op would measure the terminal
   std::printf("firehose over loopback WebSocket, %ld frames of the recorded PDS stream (seq rewritten)\n", count);
 
   {
@@ -100,8 +102,12 @@ int main(int argc, char** argv) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     consumer.stop();
     std::string rendered = metrics.render();
-    auto events_at = rendered.find("causeway_firehose_events_total ");
-    std::string events = events_at == std::string::npos ? "0" : rendered.substr(events_at + 31, rendered.find('\n', events_at) - events_at - 31);
+    const std::string series = "\ncauseway_firehose_events_total ";
+    auto events_at = rendered.find(series);
+    std::string events = events_at == std::string::npos
+                             ? "0"
+                             : rendered.substr(events_at + series.size(),
+                                               rendered.find('\n', events_at + 1) - events_at - series.size());
     std::printf("causeway            %9.0f frames/s  peak RSS %4ld MB  (%ld frames in %.2f s; %s events kept for 2 watched accounts)\n",
                 consumer.cursor().value_or(0) / seconds, peak_rss_mb(), static_cast<long>(consumer.cursor().value_or(0)),
                 seconds, events.c_str());
