@@ -1,11 +1,9 @@
 #include "bridge/daemon/bluesky_service.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "bridge/daemon/fediverse_service.h"
 #include "bridge/daemon/version.h"
-#include "protocols/atproto/syntax.h"
 
 namespace causeway {
 
@@ -18,26 +16,34 @@ BlueskyService::BlueskyService(const Config& config, Store& store, EventLog& eve
 
 BlueskyService::~BlueskyService() { stop(); }
 
+atproto::IdentityResolver& BlueskyService::resolver_for(const BridgeConfig& bridge) {
+  std::string origin = bridge.bluesky->pds.scheme + "://" + bridge.bluesky->pds.authority();
+  auto& slot = resolvers_[origin];
+  if (!slot) {
+    atproto::IdentityOptions options;
+    options.plc_url = config_.atproto.plc_url.scheme + "://" + config_.atproto.plc_url.authority();
+    options.handle_service_url = origin;
+    slot = std::make_unique<atproto::IdentityResolver>(store_, http_, OutboundPolicy{config_.allow_private_addresses},
+                                                       now_us, options);
+  }
+  return *slot;
+}
+
 std::unordered_set<std::string> BlueskyService::resolve_mirror_accounts() {
   std::unordered_set<std::string> dids;
   for (const auto& bridge : config_.bridges) {
     if (!bridge.bluesky) continue;
-    HttpRequest request;
-    request.url = bridge.bluesky->pds.scheme + "://" + bridge.bluesky->pds.authority() +
-                  "/xrpc/com.atproto.identity.resolveHandle?handle=" + bridge.bluesky->handle;
-    FetchResult r = http_.fetch(request);
-    std::string did;
-    if (r.ok() && r.response.status == 200) {
-      auto j = nlohmann::json::parse(r.response.body, nullptr, false);
-      if (j.is_object() && j.contains("did") && j["did"].is_string()) did = j["did"].get<std::string>();
-    }
-    if (did.empty() || !atproto::validate_did(did).ok()) {
+    auto identity = resolver_for(bridge).resolve(bridge.bluesky->handle);
+    if (!identity) {
       spdlog::error("bridge {}: cannot resolve the mirror account {}: {}", bridge.name, bridge.bluesky->handle,
-                    r.ok() ? "HTTP " + std::to_string(r.response.status) + " " + r.response.body.substr(0, 200) : r.message);
+                    identity.error());
       continue;
     }
-    spdlog::info("bridge {}: mirror account {} is {}", bridge.name, bridge.bluesky->handle, did);
-    dids.insert(did);
+    if (!identity->handle_verified)
+      spdlog::warn("bridge {}: the DID document of {} does not confirm the handle: {}", bridge.name,
+                   bridge.bluesky->handle, identity->unverified_reason);
+    spdlog::info("bridge {}: mirror account {} is {}", bridge.name, bridge.bluesky->handle, identity->did);
+    dids.insert(identity->did);
   }
   return dids;
 }
@@ -59,6 +65,11 @@ void BlueskyService::start() {
   });
   atproto::FirehoseOptions options;
   options.service = *config_.atproto.stream.url;
+  // A changed handle or key must not be served from the cache for another day.
+  options.identity_changed = [this](const std::string& did) {
+    for (auto& [origin, resolver] : resolvers_)
+      if (Status s = resolver->invalidate(did); !s.ok()) spdlog::warn("identity cache: {}", s.error());
+  };
   firehose_ = std::make_unique<atproto::FirehoseConsumer>(store_, events_, *filter_, metrics_,
                                                           OutboundPolicy{config_.allow_private_addresses}, options, now_us);
   firehose_->start();

@@ -2,6 +2,7 @@
 // bridges and follows the network stream (atproto.stream) for everything that touches them.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <unordered_set>
 
@@ -9,6 +10,7 @@
 #include "bridge/event_log.h"
 #include "config/config.h"
 #include "protocols/atproto/firehose_consumer.h"
+#include "protocols/atproto/identity_resolver.h"
 #include "protocols/atproto/watch_filter.h"
 #include "protocols/net/http_client.h"
 #include "storage/store.h"
@@ -25,12 +27,14 @@ class BlueskyService {
 
  private:
   std::unordered_set<std::string> resolve_mirror_accounts();
+  atproto::IdentityResolver& resolver_for(const BridgeConfig& bridge);
 
   const Config& config_;
   Store& store_;
   Metrics& metrics_;
   HttpClient http_;
   EventLog& events_;
+  std::map<std::string, std::unique_ptr<atproto::IdentityResolver>> resolvers_;  // by PDS origin
   std::unique_ptr<atproto::WatchFilter> filter_;
   std::unique_ptr<atproto::FirehoseConsumer> firehose_;
 };

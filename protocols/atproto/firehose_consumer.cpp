@@ -64,6 +64,8 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
     count("duplicate");
     return Next::keep_reading;
   }
+  if (auto* identity = std::get_if<IdentityEvent>(&*message); identity && options_.identity_changed)
+    options_.identity_changed(identity->did);
   WriteBatch batch = store_.batch();
   int taken = 0;
   if (auto* commit = std::get_if<CommitEvent>(&*message)) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,6 +25,8 @@ struct FirehoseOptions {
   std::chrono::milliseconds min_backoff{500};
   std::chrono::milliseconds max_backoff{60000};
   FrameLimits limits;
+  // Called with the DID of every #identity event (handle or key changed), before the cursor moves.
+  std::function<void(const std::string& did)> identity_changed;
 };
 
 class FirehoseConsumer {

@@ -34,6 +34,7 @@ FirehoseOptions options() {
 }
 
 struct Harness {
+  std::vector<std::string> identity_changes;
   testing::TempDir dir;
   std::unique_ptr<Store> store = std::move(Store::open(dir / "db")).value();
   EventLog log{*store};
@@ -50,8 +51,9 @@ struct Harness {
   }
   void reopen() {
     consumer.reset();
-    consumer = std::make_unique<FirehoseConsumer>(*store, log, filter, metrics, OutboundPolicy{true},
-                                                  options(),
+    FirehoseOptions o = options();
+    o.identity_changed = [this](const std::string& did) { identity_changes.push_back(did); };
+    consumer = std::make_unique<FirehoseConsumer>(*store, log, filter, metrics, OutboundPolicy{true}, o,
                                                   [] { return std::int64_t{1'700'000'000'000'000}; });
   }
   std::vector<Event> events() {
@@ -70,6 +72,7 @@ TEST_CASE("ops touching a watched account become events, stored with the cursor"
   Harness h({kAlice});
   for (const auto& f : all_frames()) CHECK(h.consumer->process(f) == FirehoseConsumer::Next::keep_reading);
   CHECK(h.consumer->cursor() == std::optional<std::int64_t>(13));
+  CHECK(h.identity_changes == std::vector<std::string>{kAlice, kBob});  // the identity cache hears of it
   auto events = h.events();
   REQUIRE(events.size() == 4);  // post, reply, post with image, delete; the profile is not carried
   CHECK(events[0].kind == EventKind::post);
