@@ -41,6 +41,14 @@ size_t count(const std::string& haystack, const std::string& needle) {
 
 std::string stored(const json& record) { return record["uri"].get<std::string>() + " ("; }
 
+// causeway starts live (no cursor yet): this waits until it sees the mirror account's new posts.
+bool wait_until_live(const PdsPeer& pds, const PdsAccount& mirror, const CausewayDaemon& causeway) {
+  return eventually([&] {
+    json probe = create_post(pds, mirror, "Agenda attached");
+    return eventually([&] { return causeway.log().find(stored(probe)) != std::string::npos; }, std::chrono::seconds(2));
+  });
+}
+
 }  // namespace
 
 TEST_CASE("replies and likes to the mirror account arrive from the firehose once, across restarts", "[bluesky]") {
@@ -54,7 +62,8 @@ TEST_CASE("replies and likes to the mirror account arrive from the firehose once
     bluesky: { pds: )" + pds.url() + R"(, handle: alice.test, app_password: { env: TOWNHALL_APP_PASSWORD } })",
                           "atproto:\n  plc_url: " + pds.plc_url() + "\n  stream: { kind: firehose, url: ws://localhost:" + port +
                               " }\n");
-  REQUIRE(eventually([&] { return causeway.log().find("mirror account alice.test is " + alice.did) != std::string::npos; }));
+  REQUIRE(wait_until_live(pds, alice, causeway));
+  CHECK(causeway.log().find("mirror account alice.test is " + alice.did) != std::string::npos);
 
   json reply = create_post(pds, bob, "I'll be there 🎉", root);
   REQUIRE(eventually([&] { return causeway.log().find(stored(reply) + "reply to a mirrored post) stored") != std::string::npos; }));
@@ -89,4 +98,29 @@ TEST_CASE("replies and likes to the mirror account arrive from the firehose once
   CHECK(count(logs, stored(reply)) == 1);
   CHECK(count(logs, stored(second)) == 1);
   CHECK(count(logs, stored(after)) == 1);
+}
+
+TEST_CASE("when the PDS goes away mid-stream, causeway reconnects by itself and misses nothing", "[bluesky]") {
+  PdsPeer pds;
+  PdsAccount alice = pds.create_account("alice"), bob = pds.create_account("bob");
+  json root = create_post(pds, alice, "Budget vote on Thursday");
+  std::string port = pds.url().substr(pds.url().rfind(':') + 1);
+  CausewayDaemon causeway(R"(
+  - name: townhall
+    fediverse: { host: { name: townhall } }
+    bluesky: { pds: )" + pds.url() + R"(, handle: alice.test, app_password: { env: TOWNHALL_APP_PASSWORD } })",
+                          "atproto:\n  plc_url: " + pds.plc_url() + "\n  stream: { kind: firehose, url: ws://localhost:" + port +
+                              " }\n");
+  REQUIRE(wait_until_live(pds, alice, causeway));
+  json before = create_post(pds, bob, "Count me in", root);
+  REQUIRE(eventually([&] { return causeway.log().find(stored(before)) != std::string::npos; }));
+
+  pds.restart();
+  json after = like(pds, bob, root);
+  bool reconnected = eventually([&] { return causeway.log().find(stored(after)) != std::string::npos; },
+                                std::chrono::seconds(60));
+  INFO("causeway log:\n" << causeway.log());
+  CHECK(reconnected);
+  CHECK(causeway.log().find("reconnecting in") != std::string::npos);
+  CHECK(count(causeway.log(), stored(before)) == 1);
 }

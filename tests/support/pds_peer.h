@@ -39,8 +39,16 @@ class PdsPeer {
 
   std::string log() const;
 
+  // Stops the PDS (SIGTERM) and starts it again on the same ports with the same data, as an
+  // operator's restart would: accounts, DIDs and the firehose sequence survive.
+  void restart();
+
  private:
+  void start();
+
   TempDir logs_;
+  TempDir data_;
+  bool rate_limits_;
   int port_;
   int plc_port_;
   std::unique_ptr<ChildProcess> process_;
