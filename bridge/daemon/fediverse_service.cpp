@@ -204,11 +204,15 @@ void FediverseService::follow_remote_groups() {
     const std::string& handle = *bridge.fediverse.group;  // "@name@host"
     auto at = handle.rfind('@');
     std::string name = handle.substr(1, at - 1), host = handle.substr(at + 1);
-    std::string scheme = config_.allow_private_addresses && host.rfind("127.0.0.1", 0) == 0 ? "http" : "https";
     HttpRequest wf;
-    wf.url = scheme + "://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
+    wf.url = "https://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
     wf.headers = {{"Accept", "application/jrd+json"}};
     FetchResult r = http_.fetch(wf);
+    // Plain http only where private addresses are allowed: local tests and demos.
+    if (!r.ok() && config_.allow_private_addresses) {
+      wf.url.replace(0, 5, "http");
+      r = http_.fetch(wf);
+    }
     std::string group_id;
     if (r.ok() && r.response.status == 200) {
       json jrd = json::parse(r.response.body, nullptr, false);

@@ -190,7 +190,7 @@ TEST_CASE("deliveries a server refuses go to the dead-letter list, and the CLI s
   CHECK(retried.exit_code == 0);
   CHECK(eventually([&] { return remote.deliveries == 2; }));
   CHECK(causeway.cli({"queue", "retry", "--config", "causeway.yaml", "no-such-job"}).exit_code == 1);
-  CHECK(metric(causeway, "causeway_deliveries_total{outcome=\"refused\"}") == "2");
+  CHECK(eventually([&] { return metric(causeway, "causeway_deliveries_total{outcome=\"refused\"}") == "2"; }));
 }
 
 namespace {
