@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -14,11 +15,13 @@ struct Error {
 
 inline Error make_error(std::string message) { return Error{std::move(message)}; }
 
-template <class T>
+// E is the failure type; the default, Error, is a message. Modules with richer failures (XRPC's
+// typed errors) use their own E and keep the same interface.
+template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+  Result(E error) : v_(std::in_place_index<1>, std::move(error)) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -31,11 +34,15 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const std::string& error() const { return std::get<1>(v_).message; }
-  Error take_error() && { return std::get<1>(std::move(v_)); }
+  // The message for Result<T>; the failure itself for other error types.
+  decltype(auto) error() const {
+    if constexpr (std::is_same_v<E, Error>) return (std::get<1>(v_).message);
+    else return (std::get<1>(v_));
+  }
+  E take_error() && { return std::get<1>(std::move(v_)); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 class [[nodiscard]] Status {

@@ -40,28 +40,7 @@ struct XrpcError {
 const char* to_string(XrpcError::Kind kind);
 
 template <class T>
-class [[nodiscard]] XrpcResult {
- public:
-  XrpcResult(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  XrpcResult(XrpcError error) : v_(std::in_place_index<1>, std::move(error)) {}
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
-  const XrpcError& error() const { return std::get<1>(v_); }
-  XrpcError take_error() && { return std::get<1>(std::move(v_)); }
-
- private:
-  std::variant<T, XrpcError> v_;
-};
+using XrpcResult = Result<T, XrpcError>;
 
 class [[nodiscard]] XrpcStatus {
  public:
