@@ -26,16 +26,18 @@ void set_receive_timeout(tcp::socket& socket, std::chrono::seconds timeout) {
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-// Connects within `timeout`, by running the io_context only that long.
+// Connects within `timeout`, running the io_context in short slices so that stop() (which sets
+// `stopping`) is honoured at once even while a connect hangs.
 beast::error_code connect_within(asio::io_context& ioc, tcp::socket& socket, const tcp::endpoint& endpoint,
-                                 std::chrono::seconds timeout) {
+                                 std::chrono::seconds timeout, const std::atomic<bool>& stopping) {
   beast::error_code ec = asio::error::timed_out;
   bool done = false;
   socket.async_connect(endpoint, [&](beast::error_code result) {
     ec = result;
     done = true;
   });
-  ioc.run_for(timeout);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done && !stopping && std::chrono::steady_clock::now() < deadline) ioc.run_for(std::chrono::milliseconds(100));
   if (!done) {
     beast::error_code ignored;
     socket.close(ignored);
@@ -76,7 +78,7 @@ Status read_loop(websocket::stream<Stream>& ws, const Url& url, const WebSocketO
 }  // namespace
 
 Status WebSocketClient::run(const Url& url, const MessageHandler& on_message) {
-  stopping_ = false;
+  if (stopping_) return {};
   auto addresses = resolve_guarded(url.host, url.port, policy_);
   if (!addresses) return make_error(url.to_string() + ": " + addresses.error());
   asio::io_context ioc;
@@ -106,7 +108,7 @@ Status WebSocketClient::run(const Url& url, const MessageHandler& on_message) {
     if (!SSL_set_tlsext_host_name(ws.next_layer().native_handle(), url.host.c_str()))
       return make_error(url.to_string() + ": cannot set TLS SNI");
     ws.next_layer().set_verify_callback(asio::ssl::host_name_verification(url.host));
-    if (auto e = connect_within(ioc, socket, endpoint, options_.connect_timeout))
+    if (auto e = connect_within(ioc, socket, endpoint, options_.connect_timeout, stopping_))
       return make_error(url.to_string() + ": connect: " + e.message());
     set_receive_timeout(socket, options_.idle_timeout);
     ws.next_layer().handshake(asio::ssl::stream_base::client, ec);
@@ -115,7 +117,7 @@ Status WebSocketClient::run(const Url& url, const MessageHandler& on_message) {
   }
   websocket::stream<tcp::socket> ws(ioc);
   tcp::socket& socket = ws.next_layer();
-  if (auto e = connect_within(ioc, socket, endpoint, options_.connect_timeout))
+  if (auto e = connect_within(ioc, socket, endpoint, options_.connect_timeout, stopping_))
     return make_error(url.to_string() + ": connect: " + e.message());
   set_receive_timeout(socket, options_.idle_timeout);
   return serve(ws, socket);

@@ -35,7 +35,7 @@ class WebSocketClient {
   // or stop() is called. The status says why it ended (ok when closed by stop or the handler).
   Status run(const Url& url, const MessageHandler& on_message);
 
-  // Ends a run() in progress from another thread.
+  // Ends a run() in progress from another thread; every later run() returns at once.
   void stop();
 
  private:
