@@ -64,6 +64,14 @@ Result<std::pair<std::string, std::string>> split_authority(std::string_view aut
 
 }  // namespace
 
+std::string host_of_url(std::string_view url) {
+  auto start = url.find("://");
+  if (start == std::string_view::npos) return "";
+  start += 3;
+  auto end = url.find_first_of("/?#", start);
+  return std::string(url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
 std::string HostPort::to_string() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return h + ":" + std::to_string(port);

@@ -33,6 +33,10 @@ struct Url {
 // "HOST:PORT" where HOST is a name, an IPv4 address or a bracketed IPv6 address, PORT 1-65535.
 Result<HostPort> parse_host_port(std::string_view text);
 
+// The authority (host[:port]) of an absolute URL, "" when there is none. Cheap: no validation,
+// for grouping by server (per-host limits, same-origin checks) on hot paths.
+std::string host_of_url(std::string_view url);
+
 // An absolute URL whose scheme is one of `allowed_schemes` (comma-separated, e.g. "http,https").
 // Rejects userinfo, fragments, spaces and empty hosts.
 Result<Url> parse_url(std::string_view text, std::string_view allowed_schemes);

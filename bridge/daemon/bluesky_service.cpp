@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bridge/daemon/fediverse_service.h"
+#include "bridge/base/clock.h"
 #include "bridge/daemon/version.h"
 
 namespace causeway {

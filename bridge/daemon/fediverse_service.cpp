@@ -11,6 +11,7 @@
 #include "protocols/activitypub/discovery.h"
 #include "protocols/activitypub/public_key.h"
 #include "protocols/activitypub/signature_verifier.h"
+#include "protocols/activitypub/stable_id.h"
 
 namespace causeway {
 namespace {
@@ -40,11 +41,6 @@ ap::SignatureScheme scheme_from(causeway::SignatureScheme s) {
 }
 
 }  // namespace
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ap::LocalActors local_actors_from(const Config& config) {
   ap::LocalActors actors(config.server.public_url);
@@ -232,7 +228,7 @@ void FediverseService::follow_remote_groups() {
       spdlog::warn("bridge {}: cannot fetch the group {}: {}", bridge.name, group_id, group.error());
       continue;
     }
-    std::string follow_id = actors_.id(service) + "/follow/" + std::to_string(std::hash<std::string>{}(group_id));
+    std::string follow_id = actors_.id(service) + "/follow/" + ap::stable_id(group_id);
     json follow = {{"@context", "https://www.w3.org/ns/activitystreams"},
                    {"id", follow_id},
                    {"type", "Follow"},

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "bridge/base/clock.h"
 #include "bridge/base/metrics.h"
 #include "bridge/delivery_queue.h"
 #include "bridge/event_log.h"
@@ -24,8 +25,6 @@
 #include "storage/store.h"
 
 namespace causeway {
-
-std::int64_t now_us();
 
 // The actors a config defines: the service actor and one Group per bridge hosting one.
 activitypub::LocalActors local_actors_from(const Config& config);

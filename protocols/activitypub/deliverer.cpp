@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocols/activitypub/inbox.h"
 #include "protocols/activitypub/outbox.h"
 
 namespace causeway::activitypub {

@@ -1,24 +1,10 @@
 #include "protocols/activitypub/group_policy.h"
 
-#include <openssl/evp.h>
-
 #include "protocols/activitypub/actor_document.h"
+#include "protocols/activitypub/stable_id.h"
 
 namespace causeway::activitypub {
 namespace {
-
-std::string short_hash(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < 12; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
-}
 
 bool mentions(const nlohmann::json* object, const std::string& id) {
   if (!object) return false;
@@ -63,7 +49,7 @@ nlohmann::json group_announce(const LocalActors& actors, const LocalActor& group
   nlohmann::json cc = nlohmann::json::array();
   if (activity.is_public()) cc.push_back(kPublic);
   return {{"@context", "https://www.w3.org/ns/activitystreams"},
-          {"id", group_id + "/announce/" + short_hash(activity.id)},
+          {"id", group_id + "/announce/" + stable_id(activity.id)},
           {"type", "Announce"},
           {"actor", group_id},
           {"object", object},

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "protocols/activitypub/group_policy.h"
+#include "protocols/activitypub/stable_id.h"
 
 namespace causeway::activitypub {
 namespace {
@@ -92,7 +93,7 @@ Follower follower_from(const std::string& actor_id, const std::string& follow_id
 json response_activity(const LocalActors& actors, const LocalActor& local, const char* type, const Follower& request) {
   return {{"@context", "https://www.w3.org/ns/activitystreams"},
           {"id", actors.id(local) + "/" + std::string(type == std::string("Accept") ? "accept" : "reject") + "/" +
-                     std::to_string(std::hash<std::string>{}(request.follow_id))},
+                     stable_id(request.follow_id)},
           {"type", type},
           {"actor", actors.id(local)},
           {"object", {{"id", request.follow_id}, {"type", "Follow"}, {"actor", request.actor}, {"object", actors.id(local)}}},
@@ -100,14 +101,6 @@ json response_activity(const LocalActors& actors, const LocalActor& local, const
 }
 
 }  // namespace
-
-std::string host_of_url(const std::string& url) {
-  auto start = url.find("://");
-  if (start == std::string::npos) return "";
-  start += 3;
-  auto end = url.find_first_of("/?#", start);
-  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
 
 Status accept_follow_request(WriteBatch& batch, SocialGraph& social, Outbox& outbox, const LocalActors& actors,
                              const LocalActor& local, const Follower& request) {

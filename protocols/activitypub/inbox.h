@@ -72,6 +72,4 @@ Status accept_follow_request(WriteBatch& batch, SocialGraph& social, Outbox& out
 void reject_follow_request(WriteBatch& batch, SocialGraph& social, Outbox& outbox, const LocalActors& actors,
                            const LocalActor& local, const Follower& request);
 
-std::string host_of_url(const std::string& url);
-
 }  // namespace causeway::activitypub

@@ -3,17 +3,12 @@
 #include <cstdio>
 #include <set>
 
+#include "bridge/base/url.h"
+
 namespace causeway::activitypub {
 namespace {
 
 using nlohmann::json;
-
-std::string host_of(const std::string& url) {
-  auto start = url.find("://");
-  if (start == std::string::npos) return url;
-  start += 3;
-  return url.substr(start, url.find('/', start) - start);
-}
 
 // Newest first in key order: the key holds the time subtracted from a constant.
 std::string outbox_key(const std::string& actor_key, std::int64_t now_us, const std::string& id) {
@@ -45,7 +40,7 @@ void Outbox::publish(WriteBatch& batch, const LocalActor& from, const json& acti
   std::set<std::string> inboxes, shared_hosts;
   for (const auto& r : recipients) {
     if (!r.shared_inbox.empty()) {
-      if (shared_hosts.insert(host_of(r.shared_inbox)).second) inboxes.insert(r.shared_inbox);
+      if (shared_hosts.insert(host_of_url(r.shared_inbox)).second) inboxes.insert(r.shared_inbox);
     } else if (!r.inbox.empty()) {
       inboxes.insert(r.inbox);
     }

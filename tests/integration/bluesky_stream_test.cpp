@@ -41,6 +41,17 @@ size_t count(const std::string& haystack, const std::string& needle) {
 
 std::string stored(const json& record) { return record["uri"].get<std::string>() + " ("; }
 
+// causeway with one bridge whose mirror account is alice.test, following the PDS's firehose.
+std::unique_ptr<CausewayDaemon> causeway_watching(const PdsPeer& pds) {
+  std::string port = pds.url().substr(pds.url().rfind(':') + 1);
+  return std::make_unique<CausewayDaemon>(R"(
+  - name: townhall
+    fediverse: { host: { name: townhall } }
+    bluesky: { pds: )" + pds.url() + R"(, handle: alice.test, app_password: { env: TOWNHALL_APP_PASSWORD } })",
+                                          "atproto:\n  plc_url: " + pds.plc_url() +
+                                              "\n  stream: { kind: firehose, url: ws://localhost:" + port + " }\n");
+}
+
 // causeway starts live (no cursor yet): this waits until it sees the mirror account's new posts.
 bool wait_until_live(const PdsPeer& pds, const PdsAccount& mirror, const CausewayDaemon& causeway) {
   return eventually([&] {
@@ -56,12 +67,8 @@ TEST_CASE("replies and likes to the mirror account arrive from the firehose once
   PdsAccount alice = pds.create_account("alice"), bob = pds.create_account("bob");
   json root = create_post(pds, alice, "Town hall tonight");
   std::string port = pds.url().substr(pds.url().rfind(':') + 1);
-  CausewayDaemon causeway(R"(
-  - name: townhall
-    fediverse: { host: { name: townhall } }
-    bluesky: { pds: )" + pds.url() + R"(, handle: alice.test, app_password: { env: TOWNHALL_APP_PASSWORD } })",
-                          "atproto:\n  plc_url: " + pds.plc_url() + "\n  stream: { kind: firehose, url: ws://localhost:" + port +
-                              " }\n");
+  auto daemon = causeway_watching(pds);
+  CausewayDaemon& causeway = *daemon;
   REQUIRE(wait_until_live(pds, alice, causeway));
   CHECK(causeway.log().find("mirror account alice.test is " + alice.did) != std::string::npos);
 
@@ -104,13 +111,8 @@ TEST_CASE("when the PDS goes away mid-stream, causeway reconnects by itself and 
   PdsPeer pds;
   PdsAccount alice = pds.create_account("alice"), bob = pds.create_account("bob");
   json root = create_post(pds, alice, "Budget vote on Thursday");
-  std::string port = pds.url().substr(pds.url().rfind(':') + 1);
-  CausewayDaemon causeway(R"(
-  - name: townhall
-    fediverse: { host: { name: townhall } }
-    bluesky: { pds: )" + pds.url() + R"(, handle: alice.test, app_password: { env: TOWNHALL_APP_PASSWORD } })",
-                          "atproto:\n  plc_url: " + pds.plc_url() + "\n  stream: { kind: firehose, url: ws://localhost:" + port +
-                              " }\n");
+  auto daemon = causeway_watching(pds);
+  CausewayDaemon& causeway = *daemon;
   REQUIRE(wait_until_live(pds, alice, causeway));
   json before = create_post(pds, bob, "Count me in", root);
   REQUIRE(eventually([&] { return causeway.log().find(stored(before)) != std::string::npos; }));
