@@ -72,6 +72,15 @@ std::string host_of_url(std::string_view url) {
   return std::string(url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
 }
 
+bool is_web_link(std::string_view text) {
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos) return false;
+  auto scheme = lower(text.substr(0, sep));
+  if (scheme != "http" && scheme != "https") return false;
+  if (sep + 3 >= text.size() || std::string_view("/?#").find(text[sep + 3]) != std::string_view::npos) return false;
+  return std::none_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+}
+
 std::string HostPort::to_string() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return h + ":" + std::to_string(port);

@@ -37,6 +37,11 @@ Result<HostPort> parse_host_port(std::string_view text);
 // for grouping by server (per-host limits, same-origin checks) on hot paths.
 std::string host_of_url(std::string_view url);
 
+// Whether `text` may be the target of a link in a post: "http://" or "https://" (any case), a
+// non-empty host, no spaces or control characters. Looser than parse_url (fragments, userinfo and
+// any host are fine) because it only decides whether text becomes a clickable link.
+bool is_web_link(std::string_view text);
+
 // An absolute URL whose scheme is one of `allowed_schemes` (comma-separated, e.g. "http,https").
 // Rejects userinfo, fragments, spaces and empty hosts.
 Result<Url> parse_url(std::string_view text, std::string_view allowed_schemes);

@@ -23,6 +23,18 @@ TEST_CASE("URLs are parsed strictly", "[url]") {
   CHECK_FALSE(parse_url("ws://x.example", "http,https").ok());
 }
 
+TEST_CASE("only http(s) URLs with a host count as web links", "[url]") {
+  CHECK(is_web_link("https://example.org/a?b#c"));
+  CHECK(is_web_link("HTTP://user@example.org"));
+  CHECK_FALSE(is_web_link("javascript:alert(1)"));
+  CHECK_FALSE(is_web_link("ftp://example.org/"));
+  CHECK_FALSE(is_web_link("https:///path"));
+  CHECK_FALSE(is_web_link("https://"));
+  CHECK_FALSE(is_web_link("https://exa mple.org"));
+  CHECK_FALSE(is_web_link("https://example.org/\n"));
+  CHECK_FALSE(is_web_link("/relative/path"));
+}
+
 TEST_CASE("host:port values are parsed strictly", "[url]") {
   CHECK(parse_host_port("127.0.0.1:8480")->to_string() == "127.0.0.1:8480");
   CHECK(parse_host_port("[::1]:80")->host == "::1");
