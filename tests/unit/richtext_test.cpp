@@ -1,0 +1,206 @@
+#include <catch2/catch.hpp>
+
+#include "bridge/rich_text.h"
+#include "protocols/atproto/post_text.h"
+
+using namespace causeway;
+using namespace causeway::atproto;
+using Type = Facet::Type;
+
+namespace {
+
+// Facet texts of a RichText, in order: what a reader sees highlighted.
+std::vector<std::string> facet_texts(const RichText& rt) {
+  std::vector<std::string> out;
+  for (const auto& f : rt.facets) out.emplace_back(rt.text_of(f));
+  return out;
+}
+
+bool is_ascii_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// Each part appears in `original` in order, with only whitespace between and around them.
+void require_parts_cover(const std::string& original, const std::vector<RichText>& parts) {
+  std::size_t at = 0;
+  for (const auto& p : parts) {
+    while (at < original.size() && is_ascii_space(original[at])) ++at;
+    INFO("part \"" << p.text << "\" at byte " << at);
+    REQUIRE(original.compare(at, p.text.size(), p.text) == 0);
+    at += p.text.size();
+  }
+  while (at < original.size() && is_ascii_space(original[at])) ++at;
+  REQUIRE(at == original.size());
+}
+
+}  // namespace
+
+TEST_CASE("appending rich text shifts the appended facets to their new bytes", "[richtext]") {
+  RichText rt;
+  rt.append("Grüße ");
+  rt.append(Type::hashtag, "#日本", "日本");
+  RichText tail{"see https://a.example", {{Type::link, 4, 21, "https://a.example"}}};
+  rt.append(" ");
+  rt.append(tail);
+  CHECK(rt.text == "Grüße #日本 see https://a.example");
+  REQUIRE(rt.facets.size() == 2);
+  CHECK(rt.facets[0] == Facet{Type::hashtag, 8, 15, "日本"});
+  CHECK(rt.facets[1] == Facet{Type::link, 20, 37, "https://a.example"});
+  CHECK(facet_texts(rt) == std::vector<std::string>{"#日本", "https://a.example"});
+}
+
+TEST_CASE("facets that overlap, leave the text or split a UTF-8 sequence are not well formed", "[richtext]") {
+  RichText rt{"日本 abc def", {{Type::link, 7, 10, "https://b.example"},
+                               {Type::link, 0, 3, "https://a.example"},
+                               {Type::link, 8, 14, "https://overlaps.example"},
+                               {Type::link, 1, 3, "https://splits.example"},
+                               {Type::link, 11, 20, "https://outside.example"},
+                               {Type::link, 4, 4, "https://empty.example"},
+                               {Type::mention, 11, 14, ""}}};
+  auto kept = well_formed_facets(rt);
+  REQUIRE(kept.size() == 2);
+  CHECK(kept[0].target == "https://a.example");
+  CHECK(kept[1].target == "https://b.example");
+}
+
+TEST_CASE("graphemes are extended clusters: combining marks, ZWJ sequences, flags, Hangul", "[graphemes]") {
+  CHECK(grapheme_count("") == 0);
+  CHECK(grapheme_count("abc") == 3);
+  CHECK(grapheme_count("e\u0301te\u0301") == 3);                     // e + combining acute
+  CHECK(grapheme_count("a\u0300\u0301\u0302\u0303") == 1);           // stacked marks
+  CHECK(grapheme_count("\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466") == 1);  // family
+  CHECK(grapheme_count("\U0001F44B\U0001F3FD") == 1);                // waving hand, skin tone
+  CHECK(grapheme_count("\U0001F1EF\U0001F1F5\U0001F1EB\U0001F1F7") == 2);  // JP FR flags
+  CHECK(grapheme_count("\U0001F1EF\U0001F1F5\U0001F1EB") == 2);      // a flag and a lone indicator
+  CHECK(grapheme_count("\u1100\u1161\u11A8") == 1);                  // conjoining jamo: one syllable
+  CHECK(grapheme_count("한국어") == 3);
+  CHECK(grapheme_count("Grüße 👋🏽 日本") == 10);
+  CHECK(grapheme_count("\r\n") == 1);
+  CHECK(grapheme_count("a\xff\xfe" "b") == 4);  // each invalid byte counts as one
+  CHECK(grapheme_count("\xe6\x97") == 2);       // a truncated sequence: two bad bytes
+}
+
+TEST_CASE("postable keeps only facets a post may carry", "[post]") {
+  std::string long_tag(65, 'a');
+  RichText rt{"a b c d e", {{Type::link, 0, 1, "javascript:alert(1)"},
+                            {Type::hashtag, 2, 3, long_tag},
+                            {Type::hashtag, 4, 5, std::string(64, 'a')},
+                            {Type::mention, 6, 7, "did:plc:abc"},
+                            {Type::link, 8, 9, "https://ok.example"}}};
+  auto p = postable(rt);
+  REQUIRE(p.facets.size() == 3);
+  CHECK(p.facets[0].type == Type::hashtag);
+  CHECK(p.facets[1].target == "did:plc:abc");
+  CHECK(p.facets[2].target == "https://ok.example");
+  std::string wide_tag;
+  for (int i = 0; i < 30; ++i) wide_tag += "\U0001F468\u200D\U0001F469\u200D\U0001F467";  // 30 graphemes, 540 bytes
+  CHECK(postable(RichText{"x", {{Type::hashtag, 0, 1, wide_tag}}}).facets.size() == 1);
+  wide_tag += wide_tag;  // 60 graphemes, 1080 bytes: within 64 graphemes but over 640 bytes
+  CHECK(postable(RichText{"x", {{Type::hashtag, 0, 1, wide_tag}}}).facets.empty());
+}
+
+TEST_CASE("a post that fits is one part, facets kept", "[post]") {
+  RichText rt{"Grüße #日本", {{Type::hashtag, 8, 15, "日本"}}};
+  CHECK(split_post(rt) == std::vector<RichText>{rt});
+  RichText exactly(std::string(300, 'x'), {});
+  CHECK(split_post(exactly).size() == 1);
+  exactly.text += "x";
+  CHECK(split_post(exactly).size() == 2);
+}
+
+TEST_CASE("splitting prefers paragraphs, then sentence ends, then whitespace", "[post]") {
+  auto texts = [](const std::vector<RichText>& parts) {
+    std::vector<std::string> out;
+    for (const auto& p : parts) out.push_back(p.text);
+    return out;
+  };
+  PostLimits twelve{12, 100};
+  CHECK(texts(split_post({"Hi there.\n\nSecond one here. Third.", {}}, twelve)) ==
+        std::vector<std::string>{"Hi there.", "Second one", "here. Third."});
+  CHECK(texts(split_post({"Alpha beta gamma. Delta epsilon zeta", {}}, {24, 100})) ==
+        std::vector<std::string>{"Alpha beta gamma.", "Delta epsilon zeta"});
+  // A CJK full stop ends a sentence without a space after it.
+  CHECK(texts(split_post({"日本語です。東京は大きい。", {}}, {8, 100})) ==
+        std::vector<std::string>{"日本語です。", "東京は大きい。"});
+  CHECK(texts(split_post({"abcdefghijklmnopqrstuvwxyz", {}}, {10, 100})) ==
+        std::vector<std::string>{"abcdefghij", "klmnopqrst", "uvwxyz"});
+  // Bytes bind before graphemes: 日 is three bytes.
+  CHECK(texts(split_post({"日日日日 日日日日", {}}, {100, 14})) == std::vector<std::string>{"日日日日", "日日日日"});
+  CHECK(split_post({std::string(400, ' '), {}}).empty());
+}
+
+TEST_CASE("splitting never cuts inside a facet that fits in a part", "[post]") {
+  RichText rt{"see the docs now please", {{Type::link, 4, 16, "https://docs.example"}}};
+  auto parts = split_post(rt, {12, 100});
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[0] == RichText{"see", {}});
+  CHECK(parts[1] == RichText{"the docs now", {{Type::link, 0, 12, "https://docs.example"}}});
+  CHECK(parts[2] == RichText{"please", {}});
+}
+
+TEST_CASE("a facet longer than a part is cut hard and loses its facet", "[post]") {
+  RichText rt{"go https://example.org/abcdef end", {{Type::link, 3, 29, "https://example.org/abcdef"}}};
+  auto parts = split_post(rt, {10, 100});
+  CHECK(parts == std::vector<RichText>{{"go", {}}, {"https://ex", {}}, {"ample.org/", {}}, {"abcdef end", {}}});
+}
+
+TEST_CASE("a grapheme over the byte limit is the one cluster split, between code points", "[post]") {
+  std::string zalgo = "e";
+  for (int i = 0; i < 5; ++i) zalgo += "\u0301";  // one cluster of 11 bytes
+  auto parts = split_post({"a" + zalgo + " b", {}}, {5, 8});
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0].text == "ae\u0301\u0301\u0301");
+  CHECK(parts[1].text == "\u0301\u0301 b");
+}
+
+TEST_CASE("a 1000-grapheme multilingual post splits within limits and keeps every facet", "[post]") {
+  // One sentence: 36 graphemes, 54 bytes, a hashtag and a link ending right before its full stop.
+  const std::string sentence = "Grüße #日本 👋🏽 e\u0301te\u0301 https://ü.example/x.";
+  REQUIRE(grapheme_count(sentence) == 36);
+  REQUIRE(sentence.size() == 54);
+  RichText post;
+  std::vector<std::string> expected_facets;
+  auto add_sentence = [&] {
+    if (!post.text.empty() && post.text.back() != '\n') post.append(" ");
+    auto at = static_cast<std::uint32_t>(post.text.size());
+    post.append(sentence);
+    post.facets.push_back({Type::hashtag, at + 8, at + 15, "日本"});
+    post.facets.push_back({Type::link, at + 33, at + 53, "https://ü.example/x"});
+    expected_facets.insert(expected_facets.end(), {"#日本", "https://ü.example/x"});
+  };
+  for (int i = 0; i < 5; ++i) add_sentence();  // a first paragraph of 184 graphemes
+  std::string first_paragraph = post.text;
+  post.append("\n\n");
+  for (int i = 0; i < 21; ++i) add_sentence();  // 962 graphemes so far
+  post.append(" " + std::string(36, 'z') + ".");
+  REQUIRE(grapheme_count(post.text) == 1000);
+  REQUIRE(facet_texts(post) == expected_facets);
+
+  auto parts = split_post(post);
+  REQUIRE(parts.size() == 4);
+  CHECK(parts[0].text == first_paragraph);  // the paragraph break is in the second half of 300
+  std::vector<std::string> seen_facets;
+  for (const auto& p : parts) {
+    CHECK(grapheme_count(p.text) <= 300);
+    CHECK(p.text.size() <= 3000);
+    CHECK(p.text.back() == '.');  // every cut is at a sentence end
+    for (auto& t : facet_texts(p)) seen_facets.push_back(t);
+  }
+  CHECK(seen_facets == expected_facets);
+  require_parts_cover(post.text, parts);
+}
+
+TEST_CASE("truncating cuts at a word, appends the link with a facet, drops facets past the cut", "[post]") {
+  RichText rt{"Grüße #日本 quick brown fox jumps over the lazy dog",
+              {{Type::hashtag, 8, 15, "日本"}, {Type::link, 47, 55, "https://dog.example"}}};
+  CHECK(truncate_post(rt, {}, "https://b.example/p/1") == rt);
+  auto cut = truncate_post(rt, {35, 3000}, "https://b.example/p/1");
+  CHECK(cut.text == "Grüße #日本… https://b.example/p/1");
+  CHECK(cut.facets == std::vector<Facet>{{Type::hashtag, 8, 15, "日本"}, {Type::link, 19, 40, "https://b.example/p/1"}});
+  CHECK(grapheme_count(cut.text) == 32);
+  // Bytes bind too: the same cut under a 40-byte limit.
+  CHECK(truncate_post(rt, {300, 40}, "https://b.example/p/1") == cut);
+  // A link that leaves no room: an ellipsis only.
+  CHECK(truncate_post({"one two three four five", {}}, {10, 3000}, std::string(40, 'h')) ==
+        RichText{"one two\u2026", {}});
+  // Not a web link: appended as text, without a facet.
+  CHECK(truncate_post({"one two three four five", {}}, {16, 3000}, "at://x") == RichText{"one two\u2026 at://x", {}});
+}
