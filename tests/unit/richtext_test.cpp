@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include "bridge/rich_text.h"
+#include "protocols/activitypub/html_text.h"
 #include "protocols/atproto/post_text.h"
 
 using namespace causeway;
+using namespace causeway::activitypub;
 using namespace causeway::atproto;
+using nlohmann::json;
 using Type = Facet::Type;
 
 namespace {
@@ -203,4 +206,143 @@ TEST_CASE("truncating cuts at a word, appends the link with a facet, drops facet
         RichText{"one two\u2026", {}});
   // Not a web link: appended as text, without a facet.
   CHECK(truncate_post({"one two three four five", {}}, {16, 3000}, "at://x") == RichText{"one two\u2026 at://x", {}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML <-> text (ActivityPub)
+
+namespace {
+
+std::vector<std::pair<Type, std::string>> typed_targets(const RichText& rt) {
+  std::vector<std::pair<Type, std::string>> out;
+  for (const auto& f : rt.facets) out.emplace_back(f.type, f.target);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a Mastodon post: mentions, hashtag, shortened link, <br>, paragraphs, entities", "[html]") {
+  const std::string html =
+      R"(<p>Grüße aus 日本 👋🏽 <span class="h-card" translate="no"><a href="https://mastodon.example/@alice" )"
+      R"(class="u-url mention">@<span>alice</span></a></span> &amp; <span class="h-card" translate="no">)"
+      R"(<a href="https://other.example/@bob" class="u-url mention">@<span>bob</span></a></span>!<br />)"
+      R"(Read <a href="https://example.com/very/long/path/to/an/article?x=1&amp;y=2" target="_blank" )"
+      R"(rel="nofollow noopener noreferrer" translate="no"><span class="invisible">https://</span>)"
+      R"(<span class="ellipsis">example.com/very/long/path/to/</span><span class="invisible">an/article?x=1&amp;y=2)"
+      R"(</span></a> &lt;3</p><p><a href="https://mastodon.example/tags/Fediverse" class="mention hashtag" )"
+      R"(rel="tag">#<span>Fediverse</span></a> &quot;quoted&quot;</p>)";
+  // As Mastodon sends them: a local account's name has no host; hrefs are actor ids, not profiles.
+  json note = {{"content", html},
+               {"tag", {{{"type", "Mention"}, {"href", "https://mastodon.example/users/alice"}, {"name", "@alice"}},
+                        {{"type", "Mention"}, {"href", "https://other.example/users/bob"}, {"name", "@bob@other.example"}},
+                        {{"type", "Hashtag"}, {"href", "https://mastodon.example/tags/fediverse"}, {"name", "#fediverse"}},
+                        {{"type", "Emoji"}, {"name", ":blobcat:"}}}}};
+  auto tags = tags_of(note);
+  REQUIRE(tags.size() == 3);
+
+  auto rt = html_to_text(html, tags);
+  CHECK(rt.text ==
+        "Grüße aus 日本 👋🏽 @alice@mastodon.example & @bob@other.example!\n"
+        "Read https://example.com/very/long/path/to/an/article?x=1&y=2 <3\n\n#Fediverse \"quoted\"");
+  CHECK(rt.facets == std::vector<Facet>{
+                         {Type::mention, 28, 51, "https://mastodon.example/users/alice"},
+                         {Type::mention, 54, 72, "https://other.example/users/bob"},
+                         {Type::link, 79, 135, "https://example.com/very/long/path/to/an/article?x=1&y=2"},
+                         {Type::hashtag, 140, 150, "Fediverse"},
+                     });
+  CHECK(rt.text.size() == 159);
+
+  // Without the tags the anchors still say who and what, and link the profile page.
+  auto untagged = html_to_text(html, {});
+  CHECK(untagged.text == rt.text);
+  CHECK(untagged.facets[0].target == "https://mastodon.example/@alice");
+}
+
+TEST_CASE("Friendica- and Lemmy-style HTML: plain anchors, lists, quotes, pre", "[html]") {
+  const std::string friendica = R"(<div>
+  <h2>Release notes</h2>
+  <ul>
+    <li>Fixed   the <a href="https://git.example/issue/1">crash</a></li>
+    <li>New: <b>bold</b> <i>italic</i> &nbsp;text</li>
+  </ul>
+  <blockquote><p>quoted line</p></blockquote>
+  <p>Thanks to <a href="https://friendica.example/profile/carol" class="userinfo mention">@carol</a> and <a href="mailto:x@y.example">mail me</a>.</p>
+  <pre>code  block
+  indented</pre>
+</div>)";
+  auto rt = html_to_text(friendica, {});
+  CHECK(rt.text ==
+        "Release notes\nFixed the crash\nNew: bold italic \u00A0text\n\nquoted line\n\n"
+        "Thanks to @carol@friendica.example and mail me.\n\ncode  block\n  indented");
+  CHECK(facet_texts(rt) == std::vector<std::string>{"crash", "@carol@friendica.example"});
+  CHECK(typed_targets(rt) == std::vector<std::pair<Type, std::string>>{
+                                 {Type::link, "https://git.example/issue/1"},
+                                 {Type::mention, "https://friendica.example/profile/carol"}});
+
+  // Lemmy links mentions to the actor id itself, without a class, and names communities with '!'.
+  const std::string lemmy =
+      "<p>Check <a href=\"https://lemmy.example/u/dave\">@dave@lemmy.example</a> and "
+      "<a href=\"https://lemmy.example/c/rust\">!rust@lemmy.example</a> <a href=\"https://x.example/t/rust\">#Rust</a></p>\n"
+      "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n";
+  std::vector<As2Tag> tags{{"Mention", "https://lemmy.example/u/dave", "@dave@lemmy.example"},
+                           {"Hashtag", "https://x.example/t/rust", "#rust"}};
+  auto lemmy_rt = html_to_text(lemmy, tags);
+  CHECK(lemmy_rt.text == "Check @dave@lemmy.example and !rust@lemmy.example #Rust\n\none\ntwo");
+  CHECK(lemmy_rt.facets == std::vector<Facet>{{Type::mention, 6, 25, "https://lemmy.example/u/dave"},
+                                              {Type::link, 30, 49, "https://lemmy.example/c/rust"},
+                                              {Type::hashtag, 50, 55, "Rust"}});
+  // Without the Hashtag tag, "#Rust" in a plain anchor is just a link.
+  CHECK(html_to_text(lemmy, {tags[0]}).facets[2] == Facet{Type::link, 50, 55, "https://x.example/t/rust"});
+}
+
+TEST_CASE("tags_of reads Mention and Hashtag tags, as one object or a list", "[html]") {
+  CHECK(tags_of(json{{"tag", {{"type", "Mention"}, {"href", "https://a.example/u"}}}}) ==
+        std::vector<As2Tag>{{"Mention", "https://a.example/u", ""}});
+  CHECK(tags_of(json{{"tag", {{{"type", "Hashtag"}, {"name", "#x"}}, "https://not.an.object", {{"type", "Mention"}},
+                              {{"type", "Mention"}, {"href", std::string(3000, 'h')}}}}}) ==
+        std::vector<As2Tag>{{"Hashtag", "", "#x"}});
+  CHECK(tags_of(json{{"content", "x"}}).empty());
+  CHECK(tags_of(json::array()).empty());
+}
+
+TEST_CASE("HTML text: whitespace, entities, dropped elements, non-web anchors", "[html]") {
+  CHECK(html_to_text("  <p>  a  \n b </p>  ", {}).text == "a b");
+  CHECK(html_to_text("&amp;lt; &#x1F44B; &bogus; &copy", {}).text == "&lt; 👋 &bogus; ©");
+  CHECK(html_to_text("&notit;", {}).text == "\u00ACit;");  // legacy entities need no ';', as in browsers
+  CHECK(html_to_text("<style>p{}</style><p>a</p><script>alert(1)</script><template>t</template><!-- c -->b", {}).text ==
+        "a\n\nb");
+  CHECK(html_to_text("a<br><br>b<br>", {}).text == "a\n\nb");
+  CHECK(html_to_text("<p>x</p><p></p><p>y</p>", {}).text == "x\n\ny");
+  auto js = html_to_text(R"html(<a href="javascript:alert(1)">click</a> <a href="/relative">here</a>)html", {});
+  CHECK(js == RichText{"click here", {}});
+  // A link's own surrounding whitespace stays outside its facet.
+  CHECK(html_to_text(R"(see<a href="https://x.example"> the site </a>now)", {}) ==
+        RichText{"see the site now", {{Type::link, 4, 12, "https://x.example"}}});
+}
+
+TEST_CASE("malformed, oversized and hostile HTML still yields text", "[html]") {
+  CHECK(html_to_text("<p>unclosed <b>bold <a href='https://x.example'>link", {}) ==
+        RichText{"unclosed bold link", {{Type::link, 14, 18, "https://x.example"}}});
+  CHECK(html_to_text(R"(<a href="https://x.example">a<a href="https://y.example">b</a></a>)", {}) ==
+        RichText{"ab", {{Type::link, 0, 1, "https://x.example"}, {Type::link, 1, 2, "https://y.example"}}});
+  CHECK(html_to_text("</p></div>text<", {}).text == "text<");
+  CHECK(html_to_text("a\xff" "b", {}).text == "a\uFFFD" "b");  // invalid UTF-8 is replaced, not passed on
+  CHECK(html_to_text("", {}) == RichText{});
+
+  // Deep nesting is cut where kMaxOpenElements are open; shallower text is all kept.
+  std::string deep;
+  for (int i = 0; i < 50000; ++i) deep += "<div>";
+  CHECK(html_to_text("a" + deep + "x", {}).text == "a");
+  CHECK(html_to_text(deep.substr(0, 5 * kMaxOpenElements) + "x", {}).text == "x");
+  std::string formatting;
+  for (int i = 0; i < 15000; ++i) formatting += "<b><i>x</i></b>";
+  CHECK(html_to_text(formatting, {}).text == std::string(15000, 'x'));
+  std::string unclosed;
+  for (std::size_t i = 0; i < kMaxOpenElements / 2; ++i) unclosed += "<li>x<p>y<br>";
+  CHECK(html_to_text(unclosed, {}).text.size() == kMaxOpenElements * 3 - 2);  // "x\n\ny\n\n" each, less the last "\n\n"
+
+  std::string big = "<p>" + std::string(300 * 1024, 'a') + "</p>";
+  CHECK(html_to_text(big, {}).text == std::string(kMaxHtmlInput - 3, 'a'));
+  // The cut never splits a UTF-8 sequence: 10 bytes of 日日日日 keep three characters.
+  CHECK(html_to_text("日日日日", {}, 10).text == "日日日");
 }

@@ -1,0 +1,56 @@
+// Post bodies between ActivityPub's HTML `content` and the bridge's RichText (text + byte-range
+// facets). Remote HTML is parsed with gumbo (the HTML5 algorithm, so any input yields a tree) and
+// read the way a browser shows it. All functions are pure and thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/rich_text.h"
+
+namespace causeway::activitypub {
+
+// A Mention or Hashtag entry of an object's AS2 `tag`: {type: "Mention", href: <actor id>,
+// name: "@user@host"} or {type: "Hashtag", href: <tag page>, name: "#tag"}.
+struct As2Tag {
+  std::string type;
+  std::string href;
+  std::string name;
+
+  bool operator==(const As2Tag&) const = default;
+};
+
+// The Mention and Hashtag entries of `note["tag"]` (an object or an array). Entries of other types,
+// without href and name, or with an href or name over kMaxTagField bytes (no real account or tag is
+// that long, and html_to_text repeats the name for every anchor) are skipped.
+inline constexpr std::size_t kMaxTagField = 2048;
+std::vector<As2Tag> tags_of(const nlohmann::json& note);
+
+inline constexpr std::size_t kMaxHtmlInput = 256 * 1024;
+// Parsing time grows with the square of the nesting depth (50,000 nested <div>s take seconds), so
+// input is also cut where more than this many elements are open, counted naively (start tags minus
+// end tags): far more than any real post, few enough to parse in milliseconds.
+inline constexpr std::size_t kMaxOpenElements = 4096;
+
+// The text a reader sees in `html`, with facets:
+// - <p> blocks are separated by "\n\n", <br> is "\n", other blocks (div, li, blockquote, h1-h6,
+//   pre, ...) start on their own line; whitespace collapses as in a browser except inside <pre>;
+//   the result is trimmed; script, style, template and similar are dropped.
+// - A mention anchor (class "mention" without "hashtag", or matching a Mention tag by href or by
+//   user and host) becomes "@user@host", with the host of the tag's href (else of the anchor's)
+//   when the name has none, and a mention facet whose target is the tag's href (the actor id),
+//   else the anchor's href. Mastodon links the profile page, not the actor id, hence the second way.
+// - A hashtag anchor (class "hashtag", rel "tag", or "#name" matching a Hashtag tag) becomes
+//   "#name" with a hashtag facet whose target is "name".
+// - Any other anchor with an http(s) href is a link facet over its text; Mastodon's shortened
+//   links come out whole because their hidden parts are text too. Other anchors are plain text.
+// Input over `max_input` bytes is cut there (at a UTF-8 boundary), and input nested deeper than
+// kMaxOpenElements is cut before the tag that goes deeper; the prefix is converted, as a reader
+// of a cut page would see it. Nothing fails, malformed HTML included.
+RichText html_to_text(std::string_view html, const std::vector<As2Tag>& tags, std::size_t max_input = kMaxHtmlInput);
+
+}  // namespace causeway::activitypub
