@@ -1,9 +1,11 @@
 // Post bodies between ActivityPub's HTML `content` and the bridge's RichText (text + byte-range
 // facets). Remote HTML is parsed with gumbo (the HTML5 algorithm, so any input yields a tree) and
-// read the way a browser shows it. All functions are pure and thread-safe.
+// read the way a browser shows it; HTML we send is built from escaped text plus the markup Mastodon
+// itself renders for links, mentions and hashtags. All functions are pure and thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +54,21 @@ inline constexpr std::size_t kMaxOpenElements = 4096;
 // kMaxOpenElements is cut before the tag that goes deeper; the prefix is converted, as a reader
 // of a cut page would see it. Nothing fails, malformed HTML included.
 RichText html_to_text(std::string_view html, const std::vector<As2Tag>& tags, std::size_t max_input = kMaxHtmlInput);
+
+// How a mentioned actor (a DID or AP actor id) is linked: its (bridged) actor URL and its handle,
+// with or without the leading '@'. An empty href leaves the mention as plain text.
+struct MentionLink {
+  std::string href;
+  std::string text;
+};
+using MentionResolver = std::function<MentionLink(const std::string& target)>;
+
+// HTML for `rt`: the text escaped, "\n\n" (or more) separating <p> paragraphs, "\n" as <br>, and
+// facets wrapped the way Mastodon renders them: links as <a rel="nofollow noopener">, mentions as
+// an h-card with class "u-url mention", hashtags as <a rel="tag" class="mention hashtag"> to
+// tag_base + the percent-encoded tag. Facets that are not well formed (well_formed_facets), that
+// span a line break, or whose href would not be an http(s) URL stay plain text. `rt.text` is
+// expected to be valid UTF-8, as Bluesky records are.
+std::string text_to_html(const RichText& rt, const MentionResolver& mention, std::string_view tag_base);
 
 }  // namespace causeway::activitypub

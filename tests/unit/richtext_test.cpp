@@ -346,3 +346,58 @@ TEST_CASE("malformed, oversized and hostile HTML still yields text", "[html]") {
   // The cut never splits a UTF-8 sequence: 10 bytes of 日日日日 keep three characters.
   CHECK(html_to_text("日日日日", {}, 10).text == "日日日");
 }
+
+TEST_CASE("text to HTML escapes first, then wraps only safe, well-formed facets", "[html]") {
+  auto no_mentions = [](const std::string&) { return MentionLink{}; };
+  CHECK(text_to_html({"<script>alert('x')</script> & \"q\"", {}}, no_mentions, "https://bsky.app/hashtag/") ==
+        "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</p>");
+  CHECK(text_to_html({"a\nb\n\n\nc\n", {}}, no_mentions, "") == "<p>a<br>b</p><p>c</p>");
+  CHECK(text_to_html({"\n\n", {}}, no_mentions, "").empty());
+
+  RichText links{"evil safe bad", {{Type::link, 0, 4, "https://x.example/?q=\"><script>&'"},
+                                   {Type::link, 5, 9, "https://safe.example/a?b=1&c=2"},
+                                   {Type::link, 10, 13, "javascript:alert(1)"}}};
+  CHECK(text_to_html(links, no_mentions, "") ==
+        R"(<p><a href="https://x.example/?q=&quot;&gt;&lt;script&gt;&amp;&#39;" rel="nofollow noopener" )"
+        R"(target="_blank">evil</a> <a href="https://safe.example/a?b=1&amp;c=2" rel="nofollow noopener" )"
+        R"(target="_blank">safe</a> bad</p>)");
+
+  // Overlapping (the later one loses), out of range, UTF-8-splitting and line-spanning facets stay text.
+  RichText odd{"日本 ab\ncd", {{Type::link, 0, 6, "https://jp.example"},
+                               {Type::link, 3, 7, "https://overlap.example"},
+                               {Type::link, 1, 3, "https://split.example"},
+                               {Type::link, 7, 12, "https://lines.example"},
+                               {Type::link, 10, 99, "https://out.example"}}};
+  CHECK(text_to_html(odd, no_mentions, "") ==
+        R"(<p><a href="https://jp.example" rel="nofollow noopener" target="_blank">日本</a> ab<br>cd</p>)");
+}
+
+TEST_CASE("text to HTML renders mentions and hashtags the way Mastodon does", "[html]") {
+  RichText rt{"hi @alice.bsky.social #日本 @ghost.bsky.social",
+              {{Type::mention, 3, 21, "did:plc:alice"},
+               {Type::hashtag, 22, 29, "日本"},
+               {Type::mention, 30, 48, "did:plc:ghost"}}};
+  auto mention = [](const std::string& did) {
+    if (did == "did:plc:alice") return MentionLink{"https://bridge.example/ap/alice.bsky.social?x=1&y=2", "@alice.bsky.social"};
+    return MentionLink{};  // not bridged: the mention stays plain text
+  };
+  CHECK(text_to_html(rt, mention, "https://bsky.app/hashtag/") ==
+        R"(<p>hi <span class="h-card"><a href="https://bridge.example/ap/alice.bsky.social?x=1&amp;y=2" )"
+        R"(class="u-url mention">@<span>alice.bsky.social</span></a></span> )"
+        R"(<a href="https://bsky.app/hashtag/%E6%97%A5%E6%9C%AC" rel="tag" class="mention hashtag">#<span>日本</span></a> )"
+        R"(@ghost.bsky.social</p>)");
+  CHECK(text_to_html(rt, nullptr, "not a url/") == "<p>hi @alice.bsky.social #日本 @ghost.bsky.social</p>");
+}
+
+TEST_CASE("text -> HTML -> text keeps the text and the facets", "[html]") {
+  RichText rt{"Grüße @alice@bridge.example 👋🏽, see https://x.example/a?b=1&c=2 #日本\n\nBye <3 \"ok\"\nline",
+              {{Type::mention, 8, 29, "https://bridge.example/ap/alice"},
+               {Type::link, 44, 71, "https://x.example/a?b=1&c=2"},
+               {Type::hashtag, 72, 79, "日本"}}};
+  REQUIRE(facet_texts(rt) == std::vector<std::string>{"@alice@bridge.example", "https://x.example/a?b=1&c=2", "#日本"});
+  auto mention = [](const std::string& target) { return MentionLink{target, "alice@bridge.example"}; };
+  std::string html = text_to_html(rt, mention, "https://bsky.app/hashtag/");
+  CHECK(html_to_text(html, {}) == rt);
+  // With the Mention tag a receiver would see, too.
+  CHECK(html_to_text(html, {{"Mention", "https://bridge.example/ap/alice", "@alice@bridge.example"}}) == rt);
+}
