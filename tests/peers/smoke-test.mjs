@@ -146,6 +146,73 @@ test("follow is accepted, then posts arrive verified", async () => {
   assert.equal(note.attributedTo, bob.id);
 });
 
+test("a note with tags, a content warning, a language and an attachment; updated, then deleted", async () => {
+  const image = `${peer2.origin}/media/x.png`;
+  const posted = await call(peer2.origin, "POST", "/control/post", {
+    actor: "bob",
+    to: [alice.id],
+    content: "<p>see #Causeway</p>",
+    hashtags: ["Causeway"],
+    summary: "a warning",
+    sensitive: true,
+    language: "en",
+    attachments: [{ url: image, mediaType: "image/png", name: "alt text", width: 64, height: 48 }],
+  });
+  const expectTag = { type: "Hashtag", name: "#Causeway", href: `${peer2.origin}/tags/Causeway` };
+  const expectImage = { type: "Image", url: image, mediaType: "image/png", name: "alt text", width: 64, height: 48 };
+  const checkNote = (note, content) => {
+    assert.equal(note.id, posted.note);
+    assert.equal(note.content, content);
+    assert.deepEqual(note.contentMap, { en: content });
+    assert.equal(note.summary, "a warning");
+    assert.equal(note.sensitive, true);
+    assert.deepEqual(note.tag, expectTag); // one tag or attachment compacts to an object
+    assert.deepEqual(note.attachment, expectImage);
+  };
+  const create = (await call(peer1.origin, "GET", "/control/received?actor=alice&type=Create")).at(-1);
+  assert.equal(create.id, posted.activity);
+  checkNote(create.object, "<p>see #Causeway</p>");
+  const url = `/control/object?url=${encodeURIComponent(posted.note)}`;
+  checkNote(await call(peer1.origin, "GET", url), "<p>see #Causeway</p>");
+
+  const updated = await call(peer2.origin, "POST", "/control/update", {
+    actor: "bob",
+    note: posted.note,
+    content: "<p>edited</p>",
+  });
+  assert.deepEqual(updated.delivered_to, [alice.inbox]);
+  const update = (await call(peer1.origin, "GET", "/control/received?actor=alice&type=Update")).at(-1);
+  assert.equal(update.id, updated.activity);
+  checkNote(update.object, "<p>edited</p>");
+  checkNote(await call(peer1.origin, "GET", url), "<p>edited</p>");
+
+  const deleted = await call(peer2.origin, "POST", "/control/delete", { actor: "bob", note: posted.note });
+  assert.deepEqual(deleted.delivered_to, [alice.inbox]);
+  const del = (await call(peer1.origin, "GET", "/control/received?actor=alice&type=Delete")).at(-1);
+  assert.equal(del.id, deleted.activity);
+  assert.equal(del.object_id, posted.note);
+  assert.equal(del.object_type, "Tombstone");
+  const gone = await fetch(posted.note, { headers: { Accept: "application/activity+json" } });
+  assert.equal(gone.status, 410);
+  assert.equal((await gone.json()).type, "Tombstone");
+});
+
+test("media: PNG images made in memory", async () => {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  for (const [name, check] of [
+    ["x", (size) => size < 1000],
+    ["big", (size) => size > 1_100_000],
+  ]) {
+    const response = await fetch(`${peer2.origin}/media/${name}.png`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "image/png");
+    const body = Buffer.from(await response.arrayBuffer());
+    assert.ok(body.subarray(0, 8).equals(signature), name);
+    assert.ok(check(body.length), `${name}.png is ${body.length} bytes`);
+    assert.equal(Number(response.headers.get("content-length")), body.length);
+  }
+});
+
 test("unfollow removes the follower", async () => {
   await call(peer1.origin, "POST", "/control/unfollow", { actor: "alice", target: bob.id });
   assert.deepEqual(await call(peer2.origin, "GET", "/control/followers?actor=bob"), []);
