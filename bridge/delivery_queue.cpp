@@ -55,7 +55,7 @@ void DeliveryQueue::enqueue(WriteBatch& batch, Job job) {
   batch.put(Family::queue, queue_key(job), encode_job(job));
 }
 
-Result<std::vector<Job>> DeliveryQueue::claim_due(std::size_t max) {
+Result<std::vector<Job>> DeliveryQueue::claim_due(std::size_t max, std::string_view kind_prefix) {
   std::string now_prefix = due_prefix(clock_());
   std::vector<Job> jobs;
   std::lock_guard lock(mu_);
@@ -64,7 +64,7 @@ Result<std::vector<Job>> DeliveryQueue::claim_due(std::size_t max) {
     std::string k(key);
     if (held_.count(k)) return true;
     auto job = decode_job(value);
-    if (job) {
+    if (job && job->kind.compare(0, kind_prefix.size(), kind_prefix) == 0) {
       held_.insert(k);
       jobs.push_back(std::move(*job));
     }
@@ -85,6 +85,15 @@ Status DeliveryQueue::move(const Job& job, Family from, const std::string& from_
 Status DeliveryQueue::complete(const Job& job) {
   std::string key = queue_key(job);
   Status s = store_.remove(Family::queue, key);
+  std::lock_guard lock(mu_);
+  held_.erase(key);
+  return s;
+}
+
+Status DeliveryQueue::complete(const Job& job, WriteBatch& with) {
+  std::string key = queue_key(job);
+  with.remove(Family::queue, key);
+  Status s = store_.write(with);
   std::lock_guard lock(mu_);
   held_.erase(key);
   return s;

@@ -43,9 +43,12 @@ class DeliveryQueue {
 
   // Adds the job to `batch` (so it is queued atomically with whatever caused it), due now.
   void enqueue(WriteBatch& batch, Job job);
-  // Up to `max` due jobs that no worker holds, oldest due first; they stay held until finished.
-  Result<std::vector<Job>> claim_due(std::size_t max);
+  // Up to `max` due jobs whose kind starts with `kind_prefix` and that no worker holds, oldest due
+  // first; they stay held until finished.
+  Result<std::vector<Job>> claim_due(std::size_t max, std::string_view kind_prefix = "");
   Status complete(const Job& job);
+  // Completes the job together with what its success changed (an id map entry, a decision).
+  Status complete(const Job& job, WriteBatch& with);
   // A failure worth retrying: reschedules with backoff (or at `retry_after_us`), or moves the job
   // to `dead` after kMaxDeliveryAttempts.
   Status retry_later(Job job, const std::string& error, std::optional<std::int64_t> retry_after_us = std::nullopt);

@@ -29,6 +29,7 @@ struct Origin {
   Network network = Network::activitypub;
   std::string activity_id;  // AP activity id, or the at-uri of the record that is the action
   NativeRef object;         // the object created/changed (the Note, the post record)
+  std::string object_type;  // its native type: "Note", "Question", "app.bsky.feed.post" ...
 
   bool operator==(const Origin&) const = default;
 };

@@ -17,6 +17,7 @@ void EventLog::append(WriteBatch& batch, Event& event, std::int64_t now_us) {
   if (event.received_at_us == 0) event.received_at_us = now_us;
   if (event.id.empty()) event.id = ids_.next(now_us);
   batch.put(Family::events, event.id, encode_event(event));
+  if (observer_) observer_(batch, event);
 }
 
 Result<std::optional<Event>> EventLog::get(const std::string& id) const {

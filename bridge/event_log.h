@@ -27,7 +27,14 @@ class EventIdGenerator {
 
 class EventLog {
  public:
+  // Called for every appended event, in the same batch: the router decides where it goes, so an
+  // event is never stored without its routing (or routed without being stored).
+  using Observer = std::function<void(WriteBatch& batch, const Event& event)>;
+
   explicit EventLog(Store& store) : store_(store) {}
+
+  // Set once, before any adapter appends.
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
 
   // Assigns `event.id` when empty and adds the event to `batch`, so it lands atomically with
   // whatever else the caller writes (a cursor, a dedupe mark, queue jobs).
@@ -39,6 +46,7 @@ class EventLog {
  private:
   Store& store_;
   EventIdGenerator ids_;
+  Observer observer_;
 };
 
 }  // namespace causeway

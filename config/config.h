@@ -65,6 +65,17 @@ struct MirrorConfig {
   MirrorDirection likes = MirrorDirection::both;
   MirrorDirection reposts = MirrorDirection::both;
   LongPosts long_posts = LongPosts::thread;
+  // An edited fediverse post: putRecord in place (Bluesky's app does not show edits), or delete
+  // the copy and post it again (it then loses its likes and replies).
+  enum class Updates { put, recreate } updates = Updates::put;
+};
+
+// Who is never bridged: fediverse domains (subdomains included) and Bluesky accounts by DID or
+// handle.
+struct Blocklist {
+  std::vector<std::string> domains;  // lowercase
+  std::vector<std::string> dids;
+  std::vector<std::string> handles;  // lowercase, no '@'
 };
 
 struct BridgeConfig {
@@ -73,6 +84,10 @@ struct BridgeConfig {
   std::optional<BlueskySide> bluesky;
   MirrorConfig mirror;
   BlueskyPosting bluesky_posting = BlueskyPosting::open;
+  Blocklist blocked;
+  // The line put before a member's post on Bluesky; {name} and {handle} ("user@host") are
+  // replaced. Empty: no attribution.
+  std::string attribution = "{name} (@{handle}):";
 };
 
 struct Config {
@@ -86,6 +101,7 @@ struct Config {
   std::int64_t signature_max_age_seconds = 12 * 3600;  // Mastodon's window
   std::int64_t signature_max_future_seconds = 3600;
   std::vector<std::string> blocked_domains;  // lowercase; subdomains are blocked too
+  std::vector<std::string> blocked_accounts;  // Bluesky DIDs or handles, every bridge
   std::string log_level = "info";
   LogFormat log_format = LogFormat::text;
   std::vector<BridgeConfig> bridges;

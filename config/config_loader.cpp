@@ -71,12 +71,48 @@ MirrorDirection to_direction(const std::string& s) {
   return MirrorDirection::both;
 }
 
+std::vector<std::string> read_domains(MapView& m, const char* key, SchemaReader& reader) {
+  std::vector<std::string> domains;
+  for (const Located& item : m.list(key)) {
+    std::string domain = item.node.IsScalar() ? item.node.Scalar() : "";
+    std::transform(domain.begin(), domain.end(), domain.begin(), [](unsigned char c) { return std::tolower(c); });
+    static const std::regex domain_re("([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:[0-9]{1,5})?");
+    if (!std::regex_match(domain, domain_re)) {
+      reader.error(item.mark, item.path, "expected a domain name like spam.example, got " + describe_node(item.node));
+      continue;
+    }
+    domains.push_back(domain);
+  }
+  return domains;
+}
+
+// Bluesky accounts by DID ("did:plc:...") or handle ("name.bsky.social").
+void read_accounts(MapView& m, const char* key, SchemaReader& reader, Blocklist& out) {
+  for (const Located& item : m.list(key)) {
+    std::string account = item.node.IsScalar() ? item.node.Scalar() : "";
+    static const std::regex did_re("did:[a-z]+:[A-Za-z0-9._:%-]+");
+    static const std::regex handle_re("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?");
+    if (std::regex_match(account, did_re)) {
+      out.dids.push_back(account);
+      continue;
+    }
+    std::transform(account.begin(), account.end(), account.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!account.empty() && account[0] == '@') account.erase(0, 1);
+    if (std::regex_match(account, handle_re)) {
+      out.handles.push_back(account);
+      continue;
+    }
+    reader.error(item.mark, item.path,
+                 "expected a Bluesky DID (did:plc:...) or handle (name.bsky.social), got " + describe_node(item.node));
+  }
+}
+
 std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_dir, SchemaReader& reader) {
   if (!at.node.IsMap()) {
     reader.error(at.mark, at.path, "expected a map with name, fediverse, bluesky, ..., got " + describe_node(at.node));
     return std::nullopt;
   }
-  auto m = reader.map(at, {"name", "fediverse", "bluesky", "mirror", "members"});
+  auto m = reader.map(at, {"name", "fediverse", "bluesky", "mirror", "members", "blocked", "attribution"});
   if (!m) return std::nullopt;
   size_t errors_before = reader.error_count();
   BridgeConfig bridge;
@@ -126,7 +162,9 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
       bridge.bluesky = side;
     }
   }
-  if (auto mirror = m->map("mirror", {"replies", "likes", "reposts", "long_posts"}, false)) {
+  if (auto mirror = m->map("mirror", {"replies", "likes", "reposts", "long_posts", "updates"}, false)) {
+    if (auto u = mirror->choice("updates", {"put", "recreate"}))
+      bridge.mirror.updates = *u == "recreate" ? MirrorConfig::Updates::recreate : MirrorConfig::Updates::put;
     for (auto [key, slot] : {std::pair{"replies", &bridge.mirror.replies}, std::pair{"likes", &bridge.mirror.likes},
                              std::pair{"reposts", &bridge.mirror.reposts}})
       if (auto d = mirror->choice(key, {"both", "to_bluesky", "to_fediverse", "none"})) *slot = to_direction(*d);
@@ -139,6 +177,11 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
                                : *p == "followers" ? BlueskyPosting::followers
                                                    : BlueskyPosting::open;
   }
+  if (auto blocked = m->map("blocked", {"domains", "accounts"}, false)) {
+    bridge.blocked.domains = read_domains(*blocked, "domains", reader);
+    read_accounts(*blocked, "accounts", reader, bridge.blocked);
+  }
+  if (auto attribution = m->string("attribution", false)) bridge.attribution = *attribution;
   if (reader.error_count() != errors_before) return std::nullopt;
   return bridge;
 }
@@ -168,7 +211,11 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
   if (auto network = top->map("network", {"allow_private_addresses"}, false))
     config.allow_private_addresses = network->boolean("allow_private_addresses").value_or(false);
 
-  if (auto atproto = top->map("atproto", {"plc_url", "stream"}, false)) {
+  if (auto atproto = top->map("atproto", {"plc_url", "stream", "blocked_accounts"}, false)) {
+    Blocklist accounts;
+    read_accounts(*atproto, "blocked_accounts", reader, accounts);
+    config.blocked_accounts = accounts.dids;
+    config.blocked_accounts.insert(config.blocked_accounts.end(), accounts.handles.begin(), accounts.handles.end());
     if (atproto->has("plc_url")) {
       if (auto url = read_url(*atproto, "plc_url", "http,https", true, reader)) config.atproto.plc_url = *url;
     } else {
@@ -197,16 +244,7 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
         fedi->integer("signature_max_age_seconds", 60, 7 * 24 * 3600).value_or(config.signature_max_age_seconds);
     config.signature_max_future_seconds =
         fedi->integer("signature_max_future_seconds", 0, 24 * 3600).value_or(config.signature_max_future_seconds);
-    for (const Located& item : fedi->list("blocked_domains")) {
-      std::string domain = item.node.IsScalar() ? item.node.Scalar() : "";
-      std::transform(domain.begin(), domain.end(), domain.begin(), [](unsigned char c) { return std::tolower(c); });
-      static const std::regex domain_re("([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:[0-9]{1,5})?");
-      if (!std::regex_match(domain, domain_re)) {
-        reader.error(item.mark, item.path, "expected a domain name like spam.example, got " + describe_node(item.node));
-        continue;
-      }
-      config.blocked_domains.push_back(domain);
-    }
+    config.blocked_domains = read_domains(*fedi, "blocked_domains", reader);
   }
   if (auto logging = top->map("logging", {"level", "format"}, false)) {
     config.log_level = logging->choice("level", {"trace", "debug", "info", "warn", "error"}).value_or("info");

@@ -43,18 +43,31 @@ std::unordered_set<std::string> BlueskyService::resolve_mirror_accounts() {
       spdlog::warn("bridge {}: the DID document of {} does not confirm the handle: {}", bridge.name,
                    bridge.bluesky->handle, identity->unverified_reason);
     spdlog::info("bridge {}: mirror account {} is {}", bridge.name, bridge.bluesky->handle, identity->did);
+    if (on_mirror_resolved_) on_mirror_resolved_(bridge.name, identity->did);
     dids.insert(identity->did);
   }
   return dids;
 }
 
+atproto::IdentityResolver& BlueskyService::identities() {
+  for (const auto& bridge : config_.bridges)
+    if (bridge.bluesky) return resolver_for(bridge);
+  if (!identities_) {
+    atproto::IdentityOptions options;
+    options.plc_url = config_.atproto.plc_url.scheme + "://" + config_.atproto.plc_url.authority();
+    identities_ = std::make_unique<atproto::IdentityResolver>(store_, http_, OutboundPolicy{config_.allow_private_addresses},
+                                                              now_us, options);
+  }
+  return *identities_;
+}
+
 void BlueskyService::start() {
+  auto watched = resolve_mirror_accounts();
   if (config_.atproto.stream.kind != StreamConfig::Kind::firehose) {
     if (config_.atproto.stream.kind == StreamConfig::Kind::jetstream)
       spdlog::warn("atproto.stream.kind jetstream is not implemented yet; not watching Bluesky");
     return;
   }
-  auto watched = resolve_mirror_accounts();
   if (watched.empty()) {
     spdlog::warn("no mirror account resolved; not following the firehose");
     return;

@@ -2,6 +2,7 @@
 // bridges and follows the network stream (atproto.stream) for everything that touches them.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <unordered_set>
@@ -22,8 +23,15 @@ class BlueskyService {
   BlueskyService(const Config& config, Store& store, EventLog& events, Metrics& metrics);
   ~BlueskyService();
 
+  // Called for each bridge's mirror account once its DID is known, before the stream starts.
+  void on_mirror_resolved(std::function<void(const std::string& bridge, const std::string& did)> f) {
+    on_mirror_resolved_ = std::move(f);
+  }
   void start();
   void stop();
+
+  // Resolves any DID or handle (for bridged actors), through the first bridge's PDS for handles.
+  atproto::IdentityResolver& identities();
 
  private:
   std::unordered_set<std::string> resolve_mirror_accounts();
@@ -37,6 +45,8 @@ class BlueskyService {
   std::map<std::string, std::unique_ptr<atproto::IdentityResolver>> resolvers_;  // by PDS origin
   std::unique_ptr<atproto::WatchFilter> filter_;
   std::unique_ptr<atproto::FirehoseConsumer> firehose_;
+  std::unique_ptr<atproto::IdentityResolver> identities_;
+  std::function<void(const std::string&, const std::string&)> on_mirror_resolved_;
 };
 
 }  // namespace causeway

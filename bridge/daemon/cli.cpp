@@ -7,6 +7,7 @@
 
 #include "bridge/daemon/daemon.h"
 #include "bridge/daemon/inspect_command.h"
+#include "bridge/daemon/bridge_command.h"
 #include "bridge/daemon/members_command.h"
 #include "bridge/daemon/queue_command.h"
 #include "bridge/daemon/version.h"
@@ -77,6 +78,8 @@ const std::vector<Subcommand>& subcommands() {
        kInspectUsage, kInspectArgs, run_inspect},
       {"members", "approve or deny people asking to join a hosted group", kMembersUsage, kMembersArgs, run_members},
       {"queue", "list deliveries that gave up, and send them again", kQueueUsage, kQueueArgs, run_queue},
+      {"why", "say what the bridge did with an id, and why", kWhyUsage, kWhyArgs, run_why},
+      {"status", "show the bridges, their queues, failures and last events", kStatusUsage, kStatusArgs, run_status},
       {"version", "print the version",
        "Usage: causeway version\n\nPrints causeway's version and the commit it was built from.\n",
        {{}, {}, {}, {}},

@@ -13,7 +13,13 @@
 #include "bridge/base/metrics.h"
 #include "bridge/daemon/admin_routes.h"
 #include "bridge/daemon/admin_token.h"
+#include "bridge/base/clock.h"
 #include "bridge/daemon/bluesky_service.h"
+#include "bridge/daemon/bluesky_writer.h"
+#include "bridge/daemon/bridge_command.h"
+#include "bridge/daemon/bridged_actors.h"
+#include "bridge/daemon/fediverse_writer.h"
+#include "bridge/router.h"
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
 #include "bridge/daemon/members_command.h"
@@ -97,18 +103,59 @@ int run_daemon(const DaemonOptions& options) {
   // One log, so event ids (time + sequence) are unique across both adapters.
   EventLog events(**store);
   auto fediverse = std::make_unique<FediverseService>(config, **store, events, *vault, metrics);
+  // The router decides for every event in the batch that stores it (EventLog's observer).
+  Router router(config, **store, fediverse->queue(), metrics,
+                RouterHooks{[&fediverse](const std::string& group, const std::string& actor) {
+                              return fediverse->is_member(group, actor);
+                            },
+                            [origin = fediverse->actors().origin() + "/ap/"](const std::string& id) {
+                              return id.rfind(origin, 0) == 0;
+                            }},
+                now_us);
+  for (const auto* actor : fediverse->actors().all())
+    if (actor->kind == activitypub::LocalActor::Kind::group) router.set_group_id(actor->bridge, fediverse->actors().id(*actor));
+  events.set_observer([&router](WriteBatch& batch, const Event& event) { router.route(batch, event); });
   fediverse->install_routes(server);
   GroupMembers members(**store, fediverse->social(), fediverse->outbox(), fediverse->actors());
   install_member_routes(server, members, *token);
   install_queue_routes(server, fediverse->queue(), *token);
+  install_bridge_routes(server, router, fediverse->queue(), **store, *token);
+  std::unique_ptr<BlueskyWriter> to_bluesky;  // made once the mirror accounts are resolved
+  install_status_routes(server, StatusContext{config, **store, fediverse->queue(), router,
+                                              [&to_bluesky](const std::string& bridge) {
+                                                return to_bluesky && to_bluesky->failing(bridge);
+                                              },
+                                              *token});
   if (Status bound = server.bind(config.server.listen); !bound.ok()) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;
   }
   std::thread http_thread([&server] { server.serve(); });
   fediverse->start();
+  for (const auto& [bridge, group] : fediverse->remote_group_ids()) router.set_group_id(bridge, group);
   auto bluesky = std::make_unique<BlueskyService>(config, **store, events, metrics);
+  bluesky->on_mirror_resolved([&router](const std::string& bridge, const std::string& did) { router.set_mirror_did(bridge, did); });
   bluesky->start();
+
+  // The bridge's two writers: fediverse posts to the mirror accounts, Bluesky replies into groups.
+  HttpClient writer_http(OutboundPolicy{config.allow_private_addresses},
+                         std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")");
+  BridgedActors bridged(**store, fediverse->actors(), bluesky->identities(), writer_http, now_us);
+  if (Status loaded = bridged.load(); !loaded.ok()) spdlog::error("bridged actors: {}", loaded.error());
+  to_bluesky = std::make_unique<BlueskyWriter>(BlueskyWriterDeps{
+      config, **store, events, fediverse->queue(), router, metrics, writer_http, *vault,
+      [&fediverse](const std::string& actor) { return fediverse->member_profile(actor); },
+      [&fediverse](const std::string& ap_id) -> std::optional<std::string> {
+        const activitypub::LocalActor* a = fediverse->actors().by_url(ap_id);
+        if (a && a->kind == activitypub::LocalActor::Kind::person && fediverse->actors().id(*a) == ap_id) return a->key;
+        return std::nullopt;
+      },
+      [&fediverse](const std::string& object, const std::string& group) { return fediverse->fetch_post(object, group); }});
+  auto to_fediverse = std::make_unique<FediverseWriter>(FediverseWriterDeps{
+      config, **store, events, fediverse->queue(), router, metrics, fediverse->actors(), fediverse->outbox(),
+      fediverse->social(), bridged, [&fediverse](const std::string& actor) { return fediverse->recipient(actor); }});
+  to_bluesky->start();
+  to_fediverse->start();
   spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
                kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
                (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
@@ -117,8 +164,12 @@ int run_daemon(const DaemonOptions& options) {
   spdlog::info("{} received; stopping: no new connections, finishing requests in flight", strsignal(sig));
   server.stop();
   http_thread.join();
+  to_bluesky->stop();    // each finishes the job in hand
+  to_fediverse->stop();
   bluesky.reset();    // the stream stops after the frame in hand is stored
   fediverse->stop();  // finishes deliveries in flight
+  to_bluesky.reset();
+  to_fediverse.reset();
   fediverse.reset();
   store->reset();
   spdlog::info("stopped cleanly");

@@ -9,6 +9,7 @@
 #include "protocols/activitypub/cavage_signature.h"
 #include "protocols/activitypub/rfc9421_signature.h"
 #include "protocols/activitypub/discovery.h"
+#include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/public_key.h"
 #include "protocols/activitypub/signature_verifier.h"
 #include "protocols/activitypub/stable_id.h"
@@ -221,6 +222,10 @@ void FediverseService::follow_remote_groups() {
                    r.ok() ? "HTTP " + std::to_string(r.response.status) : r.message);
       continue;
     }
+    {
+      std::lock_guard lock(groups_mu_);
+      remote_groups_[bridge.name] = group_id;
+    }
     auto existing = social_.following(service.key, group_id);
     if (existing.ok() && existing->has_value() && (*existing)->state != "rejected") continue;
     auto group = fetch_actor(group_id);
@@ -242,6 +247,73 @@ void FediverseService::follow_remote_groups() {
     if (Status s = store_.write(batch); !s.ok()) spdlog::error("bridge {}: {}", bridge.name, s.error());
     else spdlog::info("bridge {}: following the group {} ({})", bridge.name, handle, group_id);
   }
+}
+
+std::map<std::string, std::string> FediverseService::remote_group_ids() const {
+  std::lock_guard lock(groups_mu_);
+  return remote_groups_;
+}
+
+bool FediverseService::is_member(const std::string& group_id, const std::string& actor) const {
+  const ap::LocalActor* group = actors_.by_url(group_id);
+  return group && actors_.id(*group) == group_id && social_.is_follower(group->key, actor);
+}
+
+Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
+  auto doc = fetch_actor(actor_id);
+  if (!doc) return Error{doc.error()};
+  ap::Follower f{actor_id, doc->value("inbox", ""), "", "", now_us()};
+  if (auto endpoints = doc->find("endpoints"); endpoints != doc->end() && endpoints->is_object())
+    f.shared_inbox = endpoints->value("sharedInbox", "");
+  if (f.inbox.empty()) return make_error(actor_id + " has no inbox");
+  return f;
+}
+
+Result<MemberProfile> FediverseService::member_profile(const std::string& actor_id) {
+  constexpr std::int64_t kFreshUs = 3600LL * 1'000'000;
+  {
+    std::lock_guard lock(profiles_mu_);
+    if (auto it = profiles_.find(actor_id); it != profiles_.end() && now_us() - it->second.first < kFreshUs)
+      return it->second.second;
+  }
+  auto doc = fetch_actor(actor_id);
+  if (!doc) return Error{doc.error()};
+  MemberProfile p;
+  p.name = doc->value("name", "");
+  p.handle = doc->value("preferredUsername", "") + "@" + host_of_url(actor_id);
+  auto url = doc->find("url");
+  p.url = url != doc->end() && url->is_string() ? url->get<std::string>() : actor_id;
+  std::lock_guard lock(profiles_mu_);
+  profiles_[actor_id] = {now_us(), p};
+  return p;
+}
+
+Result<Event> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id) {
+  HttpRequest request;
+  request.url = object_id;
+  request.headers = {{"Accept", "application/activity+json"}};
+  FetchResult r = http_.fetch(request, {}, [this](HttpRequest& req, const Url& url) {
+    if (Status s = sign_request(req, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
+      spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
+  });
+  if (!r.ok()) return make_error(r.message);
+  if (r.response.status != 200) return make_error(object_id + ": HTTP " + std::to_string(r.response.status));
+  auto doc = ap::parse_as2(r.response.body);
+  if (!doc) return make_error(object_id + ": " + doc.error());
+  if (ap::id_of(*doc).value_or("") != object_id) return make_error(object_id + ": the document has another id");
+  std::string author = doc->contains("attributedTo") ? ap::id_of((*doc)["attributedTo"]).value_or("") : "";
+  // Trusted because it came from its origin, and only when its author lives there too.
+  if (author.empty() || host_of_url(author) != host_of_url(object_id))
+    return make_error(object_id + ": its author is not on its host");
+  Event e;
+  e.origin.network = Network::activitypub;
+  e.origin.object = {Network::activitypub, object_id, ""};
+  e.actor.id = author;
+  ap::read_object(*doc, e);
+  e.kind = e.thread.parent ? EventKind::reply : EventKind::post;
+  e.audience.visibility = ap::visibility_of(*doc);
+  e.audience.group = group_id;
+  return e;
 }
 
 void FediverseService::install_routes(HttpServer& server) {

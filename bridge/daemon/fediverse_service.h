@@ -8,6 +8,8 @@
 
 #include "bridge/base/clock.h"
 #include "bridge/base/metrics.h"
+#include "bridge/daemon/member_profile.h"
+#include "bridge/event.h"
 #include "bridge/delivery_queue.h"
 #include "bridge/event_log.h"
 #include "config/config.h"
@@ -42,6 +44,18 @@ class FediverseService {
   activitypub::SocialGraph& social() { return social_; }
   DeliveryQueue& queue() { return queue_; }
   const activitypub::LocalActors& actors() const { return actors_; }
+  activitypub::LocalActors& actors() { return actors_; }
+
+  // The ids of the remote groups the bridges follow, by bridge name (resolved by start()).
+  std::map<std::string, std::string> remote_group_ids() const;
+  // Where to deliver to a remote actor, from its actor document.
+  Result<activitypub::Follower> recipient(const std::string& actor_id);
+  // A member's name and handle for the attribution line on Bluesky (cached for an hour).
+  Result<MemberProfile> member_profile(const std::string& actor_id);
+  // A post a followed group announced, fetched from its origin and read as an Event.
+  Result<Event> fetch_post(const std::string& object_id, const std::string& group_id);
+  // Whether `actor` is an accepted member of the group hosted here as `group_id`.
+  bool is_member(const std::string& group_id, const std::string& actor) const;
 
  private:
   Result<std::string> authenticate(const activitypub::InboxRequest& request);
@@ -68,6 +82,10 @@ class FediverseService {
   activitypub::Deliverer deliverer_;
   std::mutex private_keys_mu_;
   std::map<std::string, activitypub::PrivateKey> private_keys_;  // parsed once per actor
+  mutable std::mutex groups_mu_;
+  std::map<std::string, std::string> remote_groups_;  // bridge -> group id
+  std::mutex profiles_mu_;
+  std::map<std::string, std::pair<std::int64_t, MemberProfile>> profiles_;  // actor -> (fetched, profile)
   std::mutex public_keys_mu_;
   // Remote keys parsed from PEM once per key id (and again only when the PEM changes).
   std::map<std::string, std::pair<std::string, activitypub::PublicKey>> public_keys_;

@@ -8,6 +8,7 @@
 
 #include "bridge/daemon/admin_client.h"
 #include "bridge/daemon/admin_token.h"
+#include "bridge/daemon/bridge_command.h"
 #include "bridge/daemon/fediverse_service.h"
 
 namespace causeway {
@@ -76,6 +77,17 @@ const char* const kMembersUsage =
     "  deny     refuses ACTOR and sends them a Reject\n"
     "Works against a running daemon (through its admin endpoint) or directly on a stopped one's store.\n"
     "\n"
+    "\n"
+    "Usage: causeway members pending --config FILE --bridge NAME [--data DIR]\n"
+    "       causeway members approve --config FILE --bridge NAME [--data DIR] DID...\n"
+    "       causeway members deny    --config FILE --bridge NAME [--data DIR] DID...\n"
+    "\n"
+    "With members.bluesky_posting: approved, replies and mentions from Bluesky accounts the operator\n"
+    "has not approved yet are held.\n"
+    "  pending  lists the accounts waiting, with how many items each has held\n"
+    "  approve  lets DID post into the group from now on; its held items are delivered\n"
+    "  deny     refuses DID from now on; its held items are dropped (`causeway why` says so)\n"
+    "\n"
     "Exit codes: 0 done, 1 failed (no such group or request, daemon unreachable), 2 usage error.\n";
 
 int run_members(const ParsedArgs& args) {
@@ -84,7 +96,23 @@ int run_members(const ParsedArgs& args) {
     std::cerr << "causeway members: unknown ACTION \"" << action << "\"; one of pending, approve, deny\n\n" << kMembersUsage;
     return kExitUsage;
   }
+  if ((args.option("group") != nullptr) == (args.option("bridge") != nullptr)) {
+    std::cerr << "causeway members: give exactly one of --group (follow requests to a hosted group) or --bridge "
+                 "(Bluesky accounts)\n\n"
+              << kMembersUsage;
+    return kExitUsage;
+  }
   bool needs_actor = action != "pending";
+  if (args.option("bridge")) {
+    if (needs_actor == (args.positional.size() == 1)) {
+      std::cerr << "causeway members " << action << ": " << (needs_actor ? "expected DIDs" : "takes no DID") << "\n\n"
+                << kMembersUsage;
+      return kExitUsage;
+    }
+    auto config = load_admin_config(args, "members");
+    if (!config) return kExitUsage;
+    return run_bluesky_members(args, *config);
+  }
   if ((needs_actor && args.positional.size() != 2) || (!needs_actor && args.positional.size() != 1)) {
     std::cerr << "causeway members " << action << ": " << (needs_actor ? "expected one ACTOR" : "takes no ACTOR") << "\n\n"
               << kMembersUsage;

@@ -11,7 +11,7 @@
 namespace causeway {
 
 extern const char* const kMembersUsage;
-inline const ArgSpec kMembersArgs{{"config", "data", "group"}, {}, {"config", "group"}, {"ACTION", "ACTOR..."}};
+inline const ArgSpec kMembersArgs{{"config", "data", "group", "bridge"}, {}, {"config"}, {"ACTION", "ACTOR..."}};
 
 int run_members(const ParsedArgs& args);
 

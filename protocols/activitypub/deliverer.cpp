@@ -49,7 +49,7 @@ void Deliverer::stop() {
 }
 
 std::size_t Deliverer::run_due() {
-  auto jobs = queue_.claim_due(8);
+  auto jobs = queue_.claim_due(8, "ap.");
   if (!jobs) {
     spdlog::error("delivery: cannot read the queue: {}", jobs.error());
     return 0;

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "protocols/activitypub/group_policy.h"
+#include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/stable_id.h"
 
 namespace causeway::activitypub {
@@ -38,16 +39,6 @@ EventKind kind_of(const ActivityView& a) {
   return EventKind::update;
 }
 
-Visibility visibility_of(const ActivityView& a, const LocalActors& actors) {
-  for (const auto& t : a.to)
-    if (t == kPublic) return Visibility::public_;
-  for (const auto& c : a.cc)
-    if (c == kPublic) return Visibility::unlisted;
-  for (const auto& t : a.to)
-    if (t.size() > 10 && t.compare(t.size() - 10, 10, "/followers") == 0) return Visibility::followers_only;
-  return Visibility::direct;
-}
-
 Event event_from(const ActivityView& a, const LocalActors& actors) {
   Event e;
   e.kind = kind_of(a);
@@ -61,14 +52,10 @@ Event event_from(const ActivityView& a, const LocalActors& actors) {
   // fetched from their origin before anyone sees them.
   bool own_object = a.object && a.object_id && host_of_url(*a.object_id) == host_of_url(a.actor) &&
                     (a.type == "Create" || a.type == "Update");
-  if (own_object) {
-    const json& o = *a.object;
-    if (auto parent = o.find("inReplyTo"); parent != o.end())
-      if (auto id = id_of(*parent)) e.thread.parent = NativeRef{Network::activitypub, *id, ""};
-    if (auto content = o.find("content"); content != o.end() && content->is_string()) e.content.html = *content;
-    if (auto summary = o.find("summary"); summary != o.end() && summary->is_string()) e.content.content_warning = *summary;
-  }
-  e.audience.visibility = visibility_of(a, actors);
+  if (own_object) read_object(*a.object, e);
+  // The activity's addressing decides who sees it (the object's usually says the same).
+  json addressing{{"to", a.to}, {"cc", a.cc}};
+  e.audience.visibility = visibility_of(addressing);
   for (const auto* actor : actors.all())
     if (actor->kind == LocalActor::Kind::group && is_for_group(actors, *actor, a)) e.audience.group = actors.id(*actor);
   return e;

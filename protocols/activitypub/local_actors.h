@@ -6,6 +6,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +32,8 @@ class LocalActors {
  public:
   explicit LocalActors(const Url& public_url);
 
+  // Adds or replaces an actor. Thread-safe; pointers handed out before stay valid (a replaced
+  // actor is kept, unchanged, for readers that still hold it).
   void add(LocalActor actor);
   const LocalActor* by_username(const std::string& username) const;
   const LocalActor* by_key(const std::string& key) const;
@@ -51,7 +55,9 @@ class LocalActors {
  private:
   std::string origin_;
   std::string host_;
-  std::map<std::string, LocalActor> by_key_;
+  std::unique_ptr<std::shared_mutex> mu_ = std::make_unique<std::shared_mutex>();  // a pointer, so LocalActors moves
+  std::map<std::string, std::unique_ptr<LocalActor>> by_key_;
+  std::vector<std::unique_ptr<LocalActor>> replaced_;
 };
 
 }  // namespace causeway::activitypub

@@ -40,6 +40,11 @@ int CausewayDaemon::stop() {
   return process_->wait_for_exit(std::chrono::seconds(10)).value_or(-1);
 }
 
+void CausewayDaemon::kill() {
+  process_->signal(SIGKILL);
+  process_->wait_for_exit(std::chrono::seconds(10));
+}
+
 ProcessOutput CausewayDaemon::cli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {causeway_binary().string()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -24,6 +24,7 @@ class CausewayDaemon {
   // Runs `causeway ARGS...` in the daemon's directory (for CLI commands against it).
   ProcessOutput cli(const std::vector<std::string>& args) const;
   int stop();  // SIGTERM; returns the exit code
+  void kill();  // SIGKILL: a crash, nothing flushed or finished
   // Starts it again with the same config, store and port (after stop()); waits for /healthz.
   void start();
   // Everything it logged since it was first started, across restarts.

@@ -1,0 +1,446 @@
+#include "bridge/daemon/bluesky_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "bridge/base/clock.h"
+#include "bridge/rich_text.h"
+#include "config/secret_value.h"
+#include "protocols/atproto/post_text.h"
+
+namespace causeway {
+namespace {
+
+constexpr const char* kPost = "app.bsky.feed.post";
+constexpr std::size_t kMaxImageBytes = 1'000'000;  // Bluesky's limit for images in posts
+constexpr std::int64_t kLoginRetryUs = 60'000'000;  // a failing account is tried again after a minute
+constexpr std::int64_t kParentWaitUs = 600'000'000;  // how long a reply waits for its parent's copy
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+bool contains_word(const std::string& text, std::initializer_list<const char*> words) {
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* w : words)
+    if (lower.find(w) != std::string::npos) return true;
+  return false;
+}
+
+// Content warnings have no Bluesky equivalent; the ones that name adult or graphic content become
+// the matching self-labels (the CW text itself is kept as a line of the post).
+std::vector<std::string> labels_for(const Event& event) {
+  const std::string& cw = event.content.content_warning;
+  bool sensitive = std::find(event.content.labels.begin(), event.content.labels.end(), "sensitive") != event.content.labels.end();
+  if (contains_word(cw, {"nude", "nudity"})) return {"nudity"};
+  if (contains_word(cw, {"nsfw", "lewd", "porn", "sex", "18+"})) return {"sexual"};
+  if (contains_word(cw, {"gore", "blood", "violence", "graphic"})) return {"graphic-media"};
+  if (sensitive && !event.media.empty()) return {"graphic-media"};
+  return {};
+}
+
+std::int64_t micros_of_event_id(const std::string& id) {
+  try {
+    return static_cast<std::int64_t>(std::stoull(id.substr(0, 16), nullptr, 16));
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string join(const std::vector<std::string>& notes) {
+  std::string out;
+  for (const auto& n : notes) out += (out.empty() ? "" : "; ") + n;
+  return out;
+}
+
+}  // namespace
+
+BlueskyWriter::BlueskyWriter(BlueskyWriterDeps deps)
+    : d_(std::move(deps)), idmap_(d_.store), worker_(d_.queue, kToBlueskyJob, [this](Job job) { handle(std::move(job)); }) {
+  for (const auto& b : d_.config.bridges) {
+    if (!b.bluesky) continue;
+    std::string name = b.name;
+    d_.metrics.gauge("causeway_bridge_failing", "1 while a bridge's mirror account cannot log in.",
+                     [this, name] { return failing(name) ? 1.0 : 0.0; }, {{"bridge", name}});
+  }
+}
+
+BlueskyWriter::~BlueskyWriter() { stop(); }
+
+void BlueskyWriter::start() { worker_.start(); }
+void BlueskyWriter::stop() { worker_.stop(); }
+
+bool BlueskyWriter::failing(const std::string& bridge) const {
+  std::lock_guard lock(failing_mu_);
+  auto it = failing_.find(bridge);
+  return it != failing_.end() && it->second;
+}
+
+void BlueskyWriter::set_failing(const std::string& bridge, bool failing) {
+  std::lock_guard lock(failing_mu_);
+  failing_[bridge] = failing;
+}
+
+atproto::XrpcClient* BlueskyWriter::client_for(const BridgeConfig& bridge, std::string& error) {
+  std::lock_guard lock(mu_);
+  auto& slot = clients_[bridge.name];
+  if (slot && slot->did()) return slot.get();
+  auto password = read_secret(bridge.bluesky->app_password);
+  if (!password) {
+    error = "app password: " + password.error();
+    set_failing(bridge.name, true);
+    return nullptr;
+  }
+  if (!slot) {
+    std::string origin = bridge.bluesky->pds.scheme + "://" + bridge.bluesky->pds.authority();
+    slot = std::make_unique<atproto::XrpcClient>(origin, d_.http, d_.store, d_.vault, now_us,
+                                                 [](std::chrono::microseconds d) { std::this_thread::sleep_for(d); });
+  }
+  auto login = slot->login(bridge.bluesky->handle, *password);
+  if (!login.ok()) {
+    error = "cannot log in as " + bridge.bluesky->handle + ": " + login.error().describe();
+    set_failing(bridge.name, login.error().kind == atproto::XrpcError::Kind::auth || failing(bridge.name));
+    return nullptr;
+  }
+  set_failing(bridge.name, false);
+  return slot.get();
+}
+
+BlueskyWriter::Outcome BlueskyWriter::from_error(const atproto::XrpcError& error, const std::string& bridge) {
+  using K = atproto::XrpcError::Kind;
+  switch (error.kind) {
+    case K::auth:
+      set_failing(bridge, true);
+      return {Step::retry, error.describe(), now_us() + kLoginRetryUs};
+    case K::rate_limited:
+      return {Step::retry, error.describe(), now_us() + std::chrono::microseconds(error.retry_after).count()};
+    case K::transport:
+    case K::timeout:
+    case K::server:
+      return {Step::retry, error.describe(), std::nullopt};
+    case K::invalid:
+    case K::not_found:
+    case K::conflict:
+      return {Step::give_up, error.describe(), std::nullopt};
+  }
+  return {Step::retry, error.describe(), std::nullopt};
+}
+
+Result<std::vector<atproto::PostFields>> BlueskyWriter::render(const BridgeConfig& bridge, const Event& event,
+                                                               std::vector<std::string>& notes) {
+  RichText body{event.content.text, event.content.facets};
+  // Bluesky mentions name DIDs: a bridged Bluesky user stays a mention, anyone else becomes a link.
+  for (auto& f : body.facets) {
+    if (f.type != Facet::Type::mention) continue;
+    if (auto did = d_.bridged_did ? d_.bridged_did(f.target) : std::nullopt) f.target = *did;
+    else f.type = Facet::Type::link;
+  }
+  RichText full;
+  if (!bridge.attribution.empty()) {
+    MemberProfile who;
+    if (auto p = d_.member_profile ? d_.member_profile(event.actor.id) : Result<MemberProfile>(make_error("no lookup")))
+      who = *p;
+    else
+      who.handle = host_of_url(event.actor.id);
+    std::string line = replace_all(bridge.attribution, "{name}", who.name.empty() ? who.handle : who.name);
+    line = replace_all(line, "{handle}", who.handle);
+    full.text = line + "\n";
+  }
+  if (!event.content.content_warning.empty()) full.text += "CW: " + event.content.content_warning + "\n\n";
+  full.append(body);
+  const std::string& original = event.origin.object.id;
+  bool has_images = std::any_of(event.media.begin(), event.media.end(),
+                                [](const Media& m) { return m.mime_type.rfind("image/", 0) == 0; });
+  if (has_images) {
+    // Images take the embed, so the link to the original goes in the text.
+    full.append("\n\n");
+    full.append(Facet::Type::link, original, original);
+  }
+  atproto::PostLimits limits;
+  std::vector<RichText> parts;
+  if (bridge.mirror.long_posts == LongPosts::truncate) {
+    parts.push_back(atproto::truncate_post(full, limits, original));
+  } else {
+    parts = atproto::split_post(full, limits);
+    if (parts.size() > 1) notes.push_back("long post: a thread of " + std::to_string(parts.size()) + " posts");
+  }
+  if (parts.empty()) return make_error("the post has no text to carry");
+  std::int64_t created = event.created_at_us ? event.created_at_us : event.received_at_us;
+  std::vector<atproto::PostFields> out;
+  for (auto& part : parts) {
+    atproto::PostFields f;
+    f.text = std::move(part.text);
+    f.facets = std::move(part.facets);
+    f.created_at = atproto::atproto_datetime(created);
+    f.langs = event.content.languages;
+    f.labels = labels_for(event);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClient& client, const Event& event,
+                                                              std::vector<std::string>& notes) {
+  std::vector<atproto::ImageEmbed> images;
+  for (const auto& m : event.media) {
+    if (m.mime_type.rfind("image/", 0) != 0) {
+      notes.push_back((m.mime_type.empty() ? "attachment" : m.mime_type) + " not carried (only images are): " + m.url);
+      continue;
+    }
+    if (images.size() == 4) {
+      notes.push_back("more than 4 images: " + m.url + " not carried");
+      continue;
+    }
+    if (m.size > kMaxImageBytes) {
+      notes.push_back("image over 1 MB not carried: " + m.url);
+      continue;
+    }
+    HttpRequest request{"GET", m.url, {{"Accept", "image/*"}}, ""};
+    FetchResult r = d_.http.fetch(request, FetchLimits{kMaxImageBytes + 1, std::chrono::seconds(20), 3});
+    if (!r.ok() || r.response.status != 200) {
+      notes.push_back("image not fetched (" + (r.ok() ? "HTTP " + std::to_string(r.response.status) : r.message) +
+                      "): " + m.url);
+      continue;
+    }
+    if (r.response.body.size() > kMaxImageBytes) {
+      notes.push_back("image over 1 MB not carried: " + m.url);
+      continue;
+    }
+    std::string mime = r.response.header("content-type");
+    mime = mime.substr(0, mime.find(';'));
+    if (mime.rfind("image/", 0) != 0) mime = m.mime_type;
+    auto blob = client.upload_blob(r.response.body, mime);
+    if (!blob) {
+      notes.push_back("image upload failed (" + blob.error().describe() + "): " + m.url);
+      continue;
+    }
+    images.push_back(atproto::ImageEmbed{*blob, m.alt, m.width, m.height});
+  }
+  return images;
+}
+
+BlueskyWriter::Outcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
+                                           WriteBatch& batch) {
+  std::vector<std::string> notes;
+  std::optional<atproto::ReplyRefs> reply;
+  if (event.thread.parent) {
+    auto copy = idmap_.bluesky_copy(event.thread.parent->id);
+    if (!copy) return {Step::retry, copy.error(), std::nullopt};
+    if (copy->has_value() && !(*copy)->records.empty()) {
+      const BlueskyCopy& c = **copy;
+      StrongRef root = c.root.uri.empty() ? c.records.front() : c.root;
+      reply = atproto::ReplyRefs{{root.uri, root.cid}, {c.records.front().uri, c.records.front().cid}};
+    } else {
+      auto about = d_.router.decisions().about(event.thread.parent->id);
+      bool pending = about.ok() && !about->empty() &&
+                     (about->back().outcome == causeway::Outcome::queued || about->back().outcome == causeway::Outcome::held);
+      if (pending && now_us() - event.received_at_us < kParentWaitUs)
+        return {Step::wait, "waiting for its parent to reach Bluesky", now_us() + 1'000'000};
+      return {Step::give_up, "it replies to a post that is not on Bluesky (" + event.thread.parent->id + ")", std::nullopt};
+    }
+  }
+  auto parts = render(bridge, event, notes);
+  if (!parts) return {Step::give_up, parts.error(), std::nullopt};
+  auto images = upload_images(client, event, notes);
+  if (!images.empty()) {
+    (*parts)[0].images = std::move(images);
+  } else {
+    MemberProfile who;
+    if (d_.member_profile)
+      if (auto p = d_.member_profile(event.actor.id)) who = *p;
+    (*parts)[0].card_uri = event.origin.object.id;
+    (*parts)[0].card_title = "Original post" + (who.handle.empty() ? std::string() : " by @" + who.handle);
+  }
+  std::int64_t micros = micros_of_event_id(event.id);
+  std::vector<StrongRef> refs;
+  for (std::size_t i = 0; i < parts->size(); ++i) {
+    atproto::PostFields& f = (*parts)[i];
+    if (i == 0) f.reply = reply;
+    else f.reply = atproto::ReplyRefs{reply ? reply->root : atproto::PostRef{refs[0].uri, refs[0].cid},
+                                      {refs[i - 1].uri, refs[i - 1].cid}};
+    auto made = client.create_record(kPost, atproto::post_record(f), atproto::deterministic_rkey(micros, i));
+    if (!made) return from_error(made.error(), bridge.name);
+    refs.push_back(StrongRef{made->uri, made->cid});
+  }
+  BlueskyCopy copy;
+  copy.bridge = bridge.name;
+  copy.kind = "post";
+  copy.author = event.actor.id;
+  copy.records = refs;
+  copy.root = reply ? StrongRef{reply->root.uri, reply->root.cid} : refs.front();
+  if (reply) copy.parent = StrongRef{reply->parent.uri, reply->parent.cid};
+  idmap_.link(batch, event.origin.object.id, copy);
+  return {Step::done, refs.front().uri + (notes.empty() ? "" : "\n" + join(notes)), std::nullopt};
+}
+
+BlueskyWriter::Outcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto::XrpcClient& client,
+                                             const Event& event, WriteBatch& batch) {
+  std::string target = event.subject ? event.subject->id : event.origin.object.id;
+  auto copy = idmap_.bluesky_copy(target);
+  if (!copy) return {Step::retry, copy.error(), std::nullopt};
+  if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};
+  for (const auto& r : (*copy)->records) {
+    auto gone = client.delete_record(kPost, atproto::rkey_of(r.uri));
+    if (!gone.ok() && gone.error().kind != atproto::XrpcError::Kind::not_found)
+      return from_error(gone.error(), bridge.name);
+  }
+  idmap_.unlink(batch, target, **copy);
+  return {Step::done, "deleted " + (*copy)->records.front().uri, std::nullopt};
+}
+
+BlueskyWriter::Outcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClient& client,
+                                             const Event& event, WriteBatch& batch) {
+  const std::string& target = event.origin.object.id;
+  auto copy = idmap_.bluesky_copy(target);
+  if (!copy) return {Step::retry, copy.error(), std::nullopt};
+  if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or deleted)", std::nullopt};
+  if (bridge.mirror.updates == MirrorConfig::Updates::recreate) {
+    Outcome removed = remove(bridge, client, event, batch);
+    if (removed.step != Step::done) return removed;
+    Event fresh = event;
+    fresh.thread.parent.reset();
+    if (!(*copy)->parent.uri.empty()) {
+      // Keep it where it was in the thread.
+      auto parent_ap = idmap_.ap_id((*copy)->parent.uri);
+      if (parent_ap.ok() && parent_ap->has_value()) fresh.thread.parent = NativeRef{Network::activitypub, **parent_ap, ""};
+    }
+    Outcome made = post(bridge, client, fresh, batch);
+    if (made.step == Step::done) made.message += "\nedited: deleted and posted again (mirror.updates: recreate)";
+    return made;
+  }
+  std::vector<std::string> notes;
+  auto parts = render(bridge, event, notes);
+  if (!parts) return {Step::give_up, parts.error(), std::nullopt};
+  const BlueskyCopy& old = **copy;
+  auto images = upload_images(client, event, notes);
+  if (!images.empty()) (*parts)[0].images = std::move(images);
+  else (*parts)[0].card_uri = target;
+  std::int64_t micros = micros_of_event_id(event.id);
+  std::vector<StrongRef> refs;
+  for (std::size_t i = 0; i < parts->size(); ++i) {
+    atproto::PostFields& f = (*parts)[i];
+    if (i == 0 && !old.parent.uri.empty())
+      f.reply = atproto::ReplyRefs{{old.root.uri, old.root.cid}, {old.parent.uri, old.parent.cid}};
+    if (i > 0)
+      f.reply = atproto::ReplyRefs{{old.root.uri.empty() ? refs[0].uri : old.root.uri, old.root.uri.empty() ? refs[0].cid : old.root.cid},
+                                   {refs[i - 1].uri, refs[i - 1].cid}};
+    atproto::XrpcResult<atproto::RecordRef> written =
+        i < old.records.size() ? client.put_record(kPost, atproto::rkey_of(old.records[i].uri), atproto::post_record(f))
+                               : client.create_record(kPost, atproto::post_record(f), atproto::deterministic_rkey(micros, i));
+    if (!written) return from_error(written.error(), bridge.name);
+    refs.push_back(StrongRef{written->uri, written->cid});
+  }
+  for (std::size_t i = parts->size(); i < old.records.size(); ++i) {
+    auto gone = client.delete_record(kPost, atproto::rkey_of(old.records[i].uri));
+    if (!gone.ok() && gone.error().kind != atproto::XrpcError::Kind::not_found) return from_error(gone.error(), bridge.name);
+  }
+  BlueskyCopy updated = old;
+  updated.records = refs;
+  if (old.parent.uri.empty()) updated.root = refs.front();
+  idmap_.unlink(batch, target, old);
+  idmap_.link(batch, target, updated);
+  notes.push_back("edited in place (putRecord; Bluesky's app does not show edits as such)");
+  return {Step::done, refs.front().uri + "\n" + join(notes), std::nullopt};
+}
+
+void BlueskyWriter::handle(Job job) {
+  auto bj = decode_bridge_job(job.payload);
+  if (!bj) {
+    (void)d_.queue.give_up(job, "job payload is damaged");
+    return;
+  }
+  auto stored = d_.events.get(bj->event_id);
+  const BridgeConfig* bridge = nullptr;
+  for (const auto& b : d_.config.bridges)
+    if (b.name == bj->bridge && b.bluesky) bridge = &b;
+  if (!stored || !stored->has_value() || !bridge) {
+    std::string why = !bridge ? "bridge " + bj->bridge + " is no longer configured" : "event " + bj->event_id + " is gone";
+    spdlog::error("to Bluesky {}: {}", job.id, why);
+    (void)d_.queue.give_up(job, why);
+    return;
+  }
+  Event event = std::move(**stored);
+  std::string error;
+  atproto::XrpcClient* client = client_for(*bridge, error);
+  Outcome outcome;
+  WriteBatch batch = d_.store.batch();
+  if (!client) {
+    outcome = {Step::retry, error, now_us() + kLoginRetryUs};
+  } else if (bj->op == "post") {
+    outcome = post(*bridge, *client, event, batch);
+  } else if (bj->op == "fetch_post") {
+    auto fetched = d_.fetch_post ? d_.fetch_post(event.origin.object.id, event.actor.id)
+                                 : Result<Event>(make_error("fetching is not wired"));
+    if (!fetched) {
+      outcome = {Step::retry, "fetching the announced post: " + fetched.error(), std::nullopt};
+    } else if (!fetched->may_cross()) {
+      outcome = {Step::give_up, to_string(fetched->audience.visibility) + std::string(" posts are not bridged"), std::nullopt};
+    } else {
+      fetched->id = event.id;
+      fetched->origin.activity_id = event.origin.activity_id;
+      fetched->received_at_us = event.received_at_us;
+      outcome = post(*bridge, *client, *fetched, batch);
+    }
+  } else if (bj->op == "update") {
+    outcome = update(*bridge, *client, event, batch);
+  } else if (bj->op == "delete") {
+    outcome = remove(*bridge, *client, event, batch);
+  } else {
+    outcome = {Step::give_up, "unknown operation " + bj->op, std::nullopt};
+  }
+
+  const auto record = [&](causeway::Outcome o, const std::string& reason, const std::string& copy) {
+    Decision d{event.origin.activity_id, bridge->name, o, reason, copy, event.id, now_us()};
+    d_.router.decisions().record(batch, d);
+    if (event.origin.object.id != event.origin.activity_id) {
+      d.native_id = event.origin.object.id;
+      d_.router.decisions().record(batch, d);
+    }
+  };
+  const char* label = "retry";
+  Status s;
+  switch (outcome.step) {
+    case Step::done: {
+      auto nl = outcome.message.find('\n');
+      std::string copy = outcome.message.substr(0, nl);
+      std::string notes = nl == std::string::npos ? "" : outcome.message.substr(nl + 1);
+      record(causeway::Outcome::bridged, notes, copy);
+      s = d_.queue.complete(job, batch);
+      label = "delivered";
+      spdlog::info("bridge {}: {} {} -> {}{}", bridge->name, bj->op, event.origin.object.id, copy,
+                   notes.empty() ? "" : " (" + notes + ")");
+      break;
+    }
+    case Step::give_up:
+      record(causeway::Outcome::not_bridged, outcome.message, "");
+      if (Status w = d_.store.write(batch); !w.ok()) spdlog::error("to Bluesky {}: {}", job.id, w.error());
+      s = d_.queue.give_up(job, outcome.message);
+      label = "failed";
+      spdlog::warn("bridge {}: {} {} not bridged: {}", bridge->name, bj->op, event.origin.object.id, outcome.message);
+      break;
+    case Step::wait:
+      s = d_.queue.release(job, outcome.retry_at_us.value_or(now_us() + 1'000'000));
+      label = "waiting";
+      break;
+    case Step::retry:
+      spdlog::warn("bridge {}: {} {}: will retry: {}", bridge->name, bj->op, event.origin.object.id, outcome.message);
+      s = d_.queue.retry_later(job, outcome.message, outcome.retry_at_us);
+      break;
+  }
+  if (!s.ok()) spdlog::error("to Bluesky {}: updating the queue: {}", job.id, s.error());
+  d_.metrics
+      .counter("causeway_bridge_deliveries_total", "Bridge deliveries by bridge, direction and outcome.",
+               {{"bridge", bridge->name}, {"to", "atproto"}, {"outcome", label}})
+      .inc();
+  if (outcome.step == Step::done)
+    d_.metrics.histogram("causeway_bridge_delivery_seconds", "From receipt to the copy written, per bridge and direction.",
+                         {{"bridge", bridge->name}, {"to", "atproto"}})
+        .observe(static_cast<double>(now_us() - event.received_at_us) / 1e6);
+}
+
+}  // namespace causeway

@@ -1,0 +1,86 @@
+// Runs `bridge.to_bluesky` jobs: a fediverse group's posts, edits and deletes written to the
+// bridge's mirror account with the XRPC client. Record keys are derived from the event, so a job
+// retried after a crash writes the same records again (the PDS keeps one); the id map and the
+// decision are written in the same batch as the job's completion.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "bridge/base/metrics.h"
+#include "bridge/daemon/job_worker.h"
+#include "bridge/daemon/member_profile.h"
+#include "bridge/decisions.h"
+#include "bridge/event_log.h"
+#include "bridge/id_map.h"
+#include "bridge/router.h"
+#include "config/config.h"
+#include "protocols/atproto/post_record.h"
+#include "protocols/atproto/xrpc_client.h"
+#include "protocols/net/http_client.h"
+#include "storage/secret_vault.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+struct BlueskyWriterDeps {
+  const Config& config;
+  Store& store;
+  EventLog& events;
+  DeliveryQueue& queue;
+  Router& router;
+  Metrics& metrics;
+  const HttpClient& http;
+  const SecretVault& vault;
+  std::function<Result<MemberProfile>(const std::string& actor_id)> member_profile;
+  // The DID of a bridged actor when `ap_id` is one of causeway's own (/ap/did:...).
+  std::function<std::optional<std::string>(const std::string& ap_id)> bridged_did;
+  // A followed remote group's announced post, fetched from its origin, as an Event.
+  std::function<Result<Event>(const std::string& object_id, const std::string& group_id)> fetch_post;
+};
+
+class BlueskyWriter {
+ public:
+  explicit BlueskyWriter(BlueskyWriterDeps deps);
+  ~BlueskyWriter();
+
+  void start();
+  void stop();
+  // Whether the bridge's mirror account could not log in (shown by `status` and /metrics).
+  bool failing(const std::string& bridge) const;
+
+ private:
+  enum class Step { done, retry, give_up, wait };
+  struct Outcome {
+    Step step = Step::done;
+    std::string message;   // the copy's id when done, the error otherwise
+    std::optional<std::int64_t> retry_at_us;
+  };
+
+  void handle(Job job);
+  Outcome post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  Outcome update(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  Outcome remove(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  Outcome from_error(const atproto::XrpcError& error, const std::string& bridge);
+  // The post's parts as records, without reply refs and images (the caller adds those).
+  Result<std::vector<atproto::PostFields>> render(const BridgeConfig& bridge, const Event& event,
+                                                  std::vector<std::string>& notes);
+  std::vector<atproto::ImageEmbed> upload_images(atproto::XrpcClient& client, const Event& event,
+                                                 std::vector<std::string>& notes);
+  atproto::XrpcClient* client_for(const BridgeConfig& bridge, std::string& error);
+  void set_failing(const std::string& bridge, bool failing);
+
+  BlueskyWriterDeps d_;
+  IdMap idmap_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<atproto::XrpcClient>> clients_;  // by bridge, logged in
+  std::map<std::string, bool> failing_;
+  mutable std::mutex failing_mu_;
+  JobWorker worker_;
+};
+
+}  // namespace causeway

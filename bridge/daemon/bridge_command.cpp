@@ -1,0 +1,287 @@
+#include "bridge/daemon/bridge_command.h"
+
+#include <httplib.h>
+
+#include <iostream>
+#include <map>
+
+#include "bridge/base/clock.h"
+#include "bridge/daemon/admin_client.h"
+#include "bridge/daemon/admin_token.h"
+#include "bridge/decisions.h"
+#include "bridge/event_log.h"
+#include "bridge/moderation.h"
+
+namespace causeway {
+namespace {
+
+using nlohmann::json;
+
+json decisions_json(const std::vector<Decision>& list) {
+  json out = json::array();
+  for (const auto& d : list)
+    out.push_back({{"bridge", d.bridge},
+                   {"outcome", to_string(d.outcome)},
+                   {"reason", d.reason},
+                   {"copy", d.copy},
+                   {"event", d.event_id},
+                   {"at_us", d.at_us},
+                   {"text", d.describe()}});
+  return out;
+}
+
+std::string iso(std::int64_t us) {
+  std::time_t t = static_cast<std::time_t>(us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json status_json(const Config& config, Store& store, DeliveryQueue& queue,
+                 const std::function<bool(const std::string&)>& failing,
+                 const std::function<std::optional<std::string>(const std::string&)>& mirror_did) {
+  std::map<std::string, std::pair<int, int>> jobs;  // bridge -> (waiting, retrying)
+  int total = 0;
+  (void)store.scan(Family::queue, "", [&](std::string_view, std::string_view value) {
+    ++total;
+    if (auto job = decode_job(value); job && job->kind.rfind("bridge.", 0) == 0)
+      if (auto bj = decode_bridge_job(job->payload)) {
+        auto& [waiting, retrying] = jobs[bj->bridge];
+        ++waiting;
+        if (job->attempt > 0) ++retrying;
+      }
+    return true;
+  });
+  std::map<std::string, int> dead;
+  int dead_total = 0;
+  if (auto list = queue.dead_jobs(100000))
+    for (const auto& job : *list) {
+      ++dead_total;
+      if (auto bj = decode_bridge_job(job.payload)) ++dead[bj->bridge];
+    }
+  json bridges = json::array();
+  for (const auto& b : config.bridges) {
+    json j{{"name", b.name},
+           {"fediverse", b.fediverse.host ? "hosted group @" + b.fediverse.host->name : *b.fediverse.group},
+           {"bluesky", b.bluesky ? b.bluesky->handle : ""},
+           {"queued", jobs[b.name].first},
+           {"retrying", jobs[b.name].second},
+           {"dead", dead[b.name]}};
+    if (failing) j["failing"] = failing(b.name);
+    if (mirror_did)
+      if (auto did = mirror_did(b.name)) j["mirror_did"] = *did;
+    if (auto last = store.get(Family::meta, "bridge-last/" + b.name); last.ok() && last->has_value()) {
+      auto l = json::parse(**last, nullptr, false);
+      if (l.is_object()) j["last_event"] = l;
+    }
+    bridges.push_back(j);
+  }
+  return {{"bridges", bridges}, {"queue", total}, {"dead", dead_total}};
+}
+
+void print_status(const json& s) {
+  std::cout << "queue: " << s.value("queue", 0) << " job(s) waiting, " << s.value("dead", 0) << " dead\n";
+  for (const auto& b : s["bridges"]) {
+    std::string state = !b.contains("failing") ? "store only (daemon not running)"
+                        : b["failing"].get<bool>() ? "FAILING (the mirror account cannot log in)"
+                                                   : "ok";
+    std::cout << "bridge " << b.value("name", "") << ": " << state << "\n"
+              << "  fediverse: " << b.value("fediverse", "") << "\n"
+              << "  bluesky:   " << b.value("bluesky", "") << (b.contains("mirror_did") ? " (" + b["mirror_did"].get<std::string>() + ")" : "")
+              << "\n"
+              << "  jobs:      " << b.value("queued", 0) << " queued (" << b.value("retrying", 0) << " retrying), "
+              << b.value("dead", 0) << " dead\n";
+    if (b.contains("last_event")) {
+      const json& l = b["last_event"];
+      std::cout << "  last:      " << iso(l.value("at_us", std::int64_t{0})) << " " << l.value("from", "") << " "
+                << l.value("kind", "") << " " << l.value("id", "") << " (" << l.value("outcome", "") << ")\n";
+    } else {
+      std::cout << "  last:      no event yet\n";
+    }
+  }
+}
+
+// Leaves the operator's verdict on each held item, so `why` tells it.
+void record_verdict(Store& store, WriteBatch& batch, const std::string& bridge, const std::vector<std::string>& event_ids,
+                    bool approved) {
+  EventLog events(store);
+  Decisions decisions(store);
+  for (const auto& id : event_ids) {
+    auto e = events.get(id);
+    if (!e.ok() || !e->has_value()) continue;
+    decisions.record(batch, Decision{(*e)->origin.activity_id, bridge, approved ? Outcome::queued : Outcome::not_bridged,
+                                     approved ? "approved by an operator" : "the author was denied by an operator", "",
+                                     id, now_us()});
+  }
+}
+
+int fail(const char* command, const std::string& error) {
+  std::cerr << "causeway " << command << ": " << error << '\n';
+  return kExitFailed;
+}
+
+}  // namespace
+
+const char* const kWhyUsage =
+    "Usage: causeway why --config FILE [--data DIR] [--json] ID\n"
+    "\n"
+    "Says what the bridge did with a native id and why: an ActivityPub activity or object id, or an\n"
+    "at:// URI. One line per decision, oldest first, e.g.\n"
+    "  2026-11-22T05:05:16Z townhall: queued for delivery: post\n"
+    "  2026-11-22T05:05:16Z townhall: bridged as at://did:plc:.../app.bsky.feed.post/3k...\n"
+    "  2026-11-22T05:06:02Z townhall: not bridged: followers-only\n"
+    "Works against a running daemon (through its admin endpoint) or directly on a stopped one's store.\n"
+    "\n"
+    "Exit codes: 0 found, 1 nothing known about ID (or the daemon is unreachable), 2 usage error.\n";
+
+int run_why(const ParsedArgs& args) {
+  auto config = load_admin_config(args, "why");
+  if (!config) return kExitUsage;
+  const std::string& id = args.positional[0];
+  json list;
+  auto store = open_store_for_admin(*config);
+  if (auto* open = std::get_if<std::unique_ptr<Store>>(&store)) {
+    auto found = Decisions(**open).about(id);
+    if (!found) return fail("why", found.error());
+    list = decisions_json(*found);
+  } else if (std::holds_alternative<DaemonRunning>(store)) {
+    AdminReply reply = admin_call(*config, "/admin/why?id=" + httplib::detail::encode_query_param(id));
+    if (!reply.ok) return fail("why", reply.error);
+    list = reply.body;
+  } else {
+    return fail("why", std::get<std::string>(store));
+  }
+  if (args.option("json")) {
+    std::cout << list.dump(2) << '\n';
+    return list.empty() ? kExitFailed : kExitOk;
+  }
+  if (list.empty()) {
+    std::cout << id << ": nothing known (never received, or not about any bridge)\n";
+    return kExitFailed;
+  }
+  for (const auto& d : list)
+    std::cout << iso(d.value("at_us", std::int64_t{0})) << " " << (d.value("bridge", "").empty() ? "-" : d.value("bridge", ""))
+              << ": " << d.value("text", "") << '\n';
+  return kExitOk;
+}
+
+const char* const kStatusUsage =
+    "Usage: causeway status --config FILE [--data DIR] [--json]\n"
+    "\n"
+    "Shows each bridge: its two sides, whether its mirror account is failing to log in, its jobs\n"
+    "(queued, retrying, dead) and the last event routed for it; and the whole queue's depth.\n"
+    "Works against a running daemon (through its admin endpoint) or directly on a stopped one's store\n"
+    "(then without the live failing state).\n"
+    "\n"
+    "Exit codes: 0 done, 1 failed (daemon unreachable), 2 usage error.\n";
+
+int run_status(const ParsedArgs& args) {
+  auto config = load_admin_config(args, "status");
+  if (!config) return kExitUsage;
+  json s;
+  auto store = open_store_for_admin(*config);
+  if (auto* open = std::get_if<std::unique_ptr<Store>>(&store)) {
+    DeliveryQueue queue(**open, now_us);
+    s = status_json(*config, **open, queue, nullptr, nullptr);
+  } else if (std::holds_alternative<DaemonRunning>(store)) {
+    AdminReply reply = admin_call(*config, "/admin/status");
+    if (!reply.ok) return fail("status", reply.error);
+    s = reply.body;
+  } else {
+    return fail("status", std::get<std::string>(store));
+  }
+  if (args.option("json")) std::cout << s.dump(2) << '\n';
+  else print_status(s);
+  return kExitOk;
+}
+
+int run_bluesky_members(const ParsedArgs& args, const Config& config) {
+  const std::string& action = args.positional[0];
+  const std::string& bridge = *args.option("bridge");
+  bool known = false;
+  for (const auto& b : config.bridges) known = known || b.name == bridge;
+  if (!known) return fail("members", "no bridge named \"" + bridge + "\" in the config");
+  std::vector<std::string> dids(args.positional.begin() + 1, args.positional.end());
+  auto store = open_store_for_admin(config);
+  if (auto* open = std::get_if<std::unique_ptr<Store>>(&store)) {
+    Moderation moderation(**open);
+    if (action == "pending") {
+      auto held = moderation.held(bridge);
+      if (!held) return fail("members", held.error());
+      for (const auto& h : *held) std::cout << h.did << "\t" << h.event_ids.size() << " held\n";
+      return kExitOk;
+    }
+    DeliveryQueue queue(**open, now_us);
+    for (const auto& did : dids) {
+      WriteBatch batch = (*open)->batch();
+      auto events = action == "approve" ? moderation.approve(batch, queue, bridge, did) : moderation.deny(batch, bridge, did);
+      if (!events) return fail("members", events.error());
+      record_verdict(**open, batch, bridge, *events, action == "approve");
+      if (Status s = (*open)->write(batch); !s.ok()) return fail("members", s.error());
+      std::cout << (action == "approve" ? "approved " : "denied ") << did << " (" << events->size() << " held item"
+                << (events->size() == 1 ? "" : "s") << (action == "approve" ? " queued" : " dropped") << ")\n";
+    }
+    return kExitOk;
+  }
+  if (!std::holds_alternative<DaemonRunning>(store)) return fail("members", std::get<std::string>(store));
+  if (action == "pending") {
+    AdminReply reply = admin_call(config, "/admin/bluesky-members?bridge=" + bridge);
+    if (!reply.ok) return fail("members", reply.error);
+    for (const auto& h : reply.body) std::cout << h.value("did", "") << "\t" << h.value("held", 0) << " held\n";
+    return kExitOk;
+  }
+  for (const auto& did : dids) {
+    AdminReply reply = admin_call(config, "/admin/bluesky-members/" + action, {{"bridge", bridge}, {"did", did}});
+    if (!reply.ok) return fail("members", reply.error);
+    int n = reply.body.value("items", 0);
+    std::cout << (action == "approve" ? "approved " : "denied ") << did << " (" << n << " held item" << (n == 1 ? "" : "s")
+              << (action == "approve" ? " queued" : " dropped") << ")\n";
+  }
+  return kExitOk;
+}
+
+void install_bridge_routes(HttpServer& server, Router& router, DeliveryQueue& queue, Store& store, std::string token) {
+  auto error = [](httplib::Response& res, int status, const std::string& message) {
+    res.status = status;
+    res.set_content(json{{"error", message}}.dump(), "application/json");
+  };
+  server.routes().Get("/admin/why", [&router, token, error](const httplib::Request& req, httplib::Response& res) {
+    if (!admin_request_allowed(req, res, token)) return;
+    auto found = router.decisions().about(req.get_param_value("id"));
+    if (!found) return error(res, 500, found.error());
+    res.set_content(decisions_json(*found).dump(), "application/json");
+  });
+  server.routes().Get("/admin/bluesky-members", [&router, token, error](const httplib::Request& req, httplib::Response& res) {
+    if (!admin_request_allowed(req, res, token)) return;
+    auto held = router.moderation().held(req.get_param_value("bridge"));
+    if (!held) return error(res, 500, held.error());
+    json out = json::array();
+    for (const auto& h : *held) out.push_back({{"did", h.did}, {"held", h.event_ids.size()}});
+    res.set_content(out.dump(), "application/json");
+  });
+  server.routes().Post(R"(/admin/bluesky-members/(approve|deny))",
+                       [&router, &queue, &store, token, error](const httplib::Request& req, httplib::Response& res) {
+                         if (!admin_request_allowed(req, res, token)) return;
+                         std::string bridge = req.get_param_value("bridge"), did = req.get_param_value("did");
+                         WriteBatch batch = store.batch();
+                         auto events = req.matches[1] == "approve" ? router.moderation().approve(batch, queue, bridge, did)
+                                                                   : router.moderation().deny(batch, bridge, did);
+                         if (!events) return error(res, 400, events.error());
+                         record_verdict(store, batch, bridge, *events, req.matches[1] == "approve");
+                         if (Status s = store.write(batch); !s.ok()) return error(res, 500, s.error());
+                         res.set_content(json{{"ok", true}, {"items", events->size()}}.dump(), "application/json");
+                       });
+}
+
+void install_status_routes(HttpServer& server, StatusContext c) {
+  server.routes().Get("/admin/status", [c](const httplib::Request& req, httplib::Response& res) {
+    if (!admin_request_allowed(req, res, c.token)) return;
+    json s = status_json(c.config, c.store, c.queue, c.failing,
+                         [&router = c.router](const std::string& b) { return router.mirror_did(b); });
+    res.set_content(s.dump(), "application/json");
+  });
+}
+
+}  // namespace causeway

@@ -1,0 +1,76 @@
+// Runs `bridge.to_fediverse` jobs: Bluesky replies, mentions, likes, reposts and their deletes
+// brought into the group as activities of bridged actors. A reply becomes a Create(Note) in reply
+// to the original fediverse post, addressed to the group and the parent's author; a group hosted
+// here Announces it to its members (FEP-1b12), a remote group gets it at its inbox. Activity ids
+// are derived from the Bluesky record, so a retried job publishes the same ids again (receivers
+// dedupe); the id map and the decision are written in the job's completing batch.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/base/metrics.h"
+#include "bridge/daemon/bridged_actors.h"
+#include "bridge/daemon/job_worker.h"
+#include "bridge/event_log.h"
+#include "bridge/id_map.h"
+#include "bridge/router.h"
+#include "config/config.h"
+#include "protocols/activitypub/local_actors.h"
+#include "protocols/activitypub/outbox.h"
+#include "protocols/activitypub/social_graph.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+struct FediverseWriterDeps {
+  const Config& config;
+  Store& store;
+  EventLog& events;
+  DeliveryQueue& queue;
+  Router& router;
+  Metrics& metrics;
+  activitypub::LocalActors& actors;
+  activitypub::Outbox& outbox;
+  activitypub::SocialGraph& social;
+  BridgedActors& bridged;
+  // Where to deliver to a remote actor (its inbox and shared inbox), fetched through the guard.
+  std::function<Result<activitypub::Follower>(const std::string& actor_id)> recipient;
+};
+
+class FediverseWriter {
+ public:
+  explicit FediverseWriter(FediverseWriterDeps deps);
+  ~FediverseWriter();
+
+  void start();
+  void stop();
+
+ private:
+  enum class Step { done, retry, give_up, wait };
+  struct Outcome {
+    Step step = Step::done;
+    std::string message;  // the copy's id when done, the error otherwise
+    std::optional<std::int64_t> retry_at_us;
+  };
+
+  void handle(Job job);
+  Outcome reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
+  Outcome react(const BridgeConfig& bridge, const Event& event, bool like, WriteBatch& batch);
+  Outcome remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
+  // Sends `activity` from `from` to the group: announced to the members of a group hosted here,
+  // delivered to the inbox of a followed one; and to `extra` recipients.
+  Status publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const activitypub::LocalActor& from,
+                          const nlohmann::json& activity, const std::vector<std::string>& extra_actors);
+  std::string group_id(const BridgeConfig& bridge) const;
+  std::string note_html(const Event& event);
+  bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;
+
+  FediverseWriterDeps d_;
+  IdMap idmap_;
+  JobWorker worker_;
+};
+
+}  // namespace causeway

@@ -1,0 +1,66 @@
+// One thread that runs the due jobs of one kind from the durable queue, in due order, until
+// stopped. The handler finishes each job itself (complete, retry_later, give_up or release).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "bridge/delivery_queue.h"
+
+namespace causeway {
+
+class JobWorker {
+ public:
+  using Handler = std::function<void(Job job)>;
+
+  JobWorker(DeliveryQueue& queue, std::string kind, Handler handler)
+      : queue_(queue), kind_(std::move(kind)), handler_(std::move(handler)) {}
+  ~JobWorker() { stop(); }
+
+  void start() {
+    running_ = true;
+    thread_ = std::thread([this] {
+      while (running_) {
+        if (run_due() == 0)
+          for (int tick = 0; tick < 10 && running_; ++tick) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  }
+  // Returns after the job in hand is finished.
+  void stop() {
+    running_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::size_t run_due() {
+    auto jobs = queue_.claim_due(16, kind_);
+    if (!jobs) {
+      spdlog::error("{} jobs: cannot read the queue: {}", kind_, jobs.error());
+      return 0;
+    }
+    std::size_t n = 0;
+    for (auto& job : *jobs) {
+      // Once stopping, jobs not started go back untouched (still due now).
+      if (!running_) {
+        (void)queue_.release(job, job.due_us);
+        continue;
+      }
+      handler_(std::move(job));
+      ++n;
+    }
+    return n;
+  }
+
+ private:
+  DeliveryQueue& queue_;
+  std::string kind_;
+  Handler handler_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+}  // namespace causeway

@@ -1,0 +1,44 @@
+// Why each item crossed the bridge or did not: one record per decision, keyed by the native id it
+// is about (an ActivityPub activity or object id, or an at-uri), so an operator can ask
+// `causeway why <id>` and read the whole story ("held for approval", then "bridged as at://...").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bridge/base/result.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+enum class Outcome { bridged, not_bridged, held, queued, failed };
+const char* to_string(Outcome outcome);
+
+struct Decision {
+  std::string native_id;
+  std::string bridge;  // empty when no bridge applied
+  Outcome outcome = Outcome::not_bridged;
+  std::string reason;  // "followers-only", "author's domain blocked: spam.example" ...
+  std::string copy;    // the id of the copy on the other network, once bridged
+  std::string event_id;
+  std::int64_t at_us = 0;
+
+  // One line for people: "bridged as at://...", "not bridged: followers-only".
+  std::string describe() const;
+};
+
+class Decisions {
+ public:
+  explicit Decisions(Store& store) : store_(store) {}
+
+  // Records `d` (for d.native_id) in `batch`.
+  void record(WriteBatch& batch, const Decision& d) const;
+  // Every decision about `native_id`, oldest first.
+  Result<std::vector<Decision>> about(const std::string& native_id) const;
+
+ private:
+  Store& store_;
+};
+
+}  // namespace causeway

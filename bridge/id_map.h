@@ -1,0 +1,52 @@
+// Which object on one network is the copy of which on the other (the `idmap` family), written in
+// the same batch as the delivery job's completion so a copy is never made twice or forgotten:
+//   "ap/<ActivityPub id>" -> the Bluesky records that carry it (a long post is several) and the
+//                            thread root they hang in
+//   "at/<at-uri>"         -> the ActivityPub id of its counterpart
+// Both directions are kept for copies made either way, so replies on either side thread onto the
+// right parent whoever wrote it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bridge/base/result.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+struct StrongRef {
+  std::string uri;
+  std::string cid;
+  bool operator==(const StrongRef&) const = default;
+};
+
+struct BlueskyCopy {
+  std::string bridge;
+  std::vector<StrongRef> records;  // the head first; more when a long post became a thread
+  StrongRef root;                  // the root of the thread the head is in (the head itself for a new post)
+  StrongRef parent;                // what the head replies to (empty for a new post)
+  std::string author;              // the ActivityPub actor of the AP side (where replies and likes go)
+  // What the AP id is: "post" (a fediverse post mirrored), "reply" (a Bluesky post brought over),
+  // "like", "repost", "follow".
+  std::string kind;
+};
+
+class IdMap {
+ public:
+  explicit IdMap(Store& store) : store_(store) {}
+
+  // Maps `ap_id` to `copy` and every record of the copy back to `ap_id`.
+  void link(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy& copy) const;
+  // Forgets both directions (after a delete went through).
+  void unlink(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy& copy) const;
+
+  Result<std::optional<BlueskyCopy>> bluesky_copy(const std::string& ap_id) const;
+  Result<std::optional<std::string>> ap_id(const std::string& at_uri) const;
+
+ private:
+  Store& store_;
+};
+
+}  // namespace causeway

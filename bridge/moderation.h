@@ -1,0 +1,52 @@
+// The operators' say over who from Bluesky may post into a group (members.bluesky_posting), in
+// the `social` family, per bridge:
+//   "bsky/follower/<bridge>/<did>"     the account follows the mirror account (value: follow at-uri)
+//   "bsky/follow-record/<at-uri>"      "<bridge>\n<did>", to forget the follower when it unfollows
+//   "bsky/verdict/<bridge>/<did>"      "approved" or "denied" by an operator
+//   "bsky/held/<bridge>/<did>/<event>" a job held until the operator decides
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bridge/base/result.h"
+#include "bridge/delivery_queue.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+enum class Verdict { none, approved, denied };
+
+struct HeldAccount {
+  std::string did;
+  std::string handle;  // as last seen, may be empty
+  std::vector<std::string> event_ids;
+};
+
+class Moderation {
+ public:
+  explicit Moderation(Store& store) : store_(store) {}
+
+  void add_follower(WriteBatch& batch, const std::string& bridge, const std::string& did,
+                    const std::string& follow_uri) const;
+  // Forgets the follower whose follow record this was; false when it is not one.
+  bool remove_follow_record(WriteBatch& batch, const std::string& follow_uri) const;
+  bool is_follower(const std::string& bridge, const std::string& did) const;
+
+  Verdict verdict(const std::string& bridge, const std::string& did) const;
+  void hold(WriteBatch& batch, const std::string& bridge, const std::string& did, const std::string& event_id,
+            const Job& job) const;
+  Result<std::vector<HeldAccount>> held(const std::string& bridge) const;
+  // Approves the account: its held jobs go to the queue in the same batch. Returns their events.
+  Result<std::vector<std::string>> approve(WriteBatch& batch, DeliveryQueue& queue, const std::string& bridge,
+                                           const std::string& did) const;
+  // Denies the account: its held jobs are dropped. Returns their events.
+  Result<std::vector<std::string>> deny(WriteBatch& batch, const std::string& bridge, const std::string& did) const;
+
+ private:
+  Result<std::vector<std::pair<std::string, Job>>> held_jobs(const std::string& bridge, const std::string& did) const;
+  Store& store_;
+};
+
+}  // namespace causeway

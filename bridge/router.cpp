@@ -1,0 +1,314 @@
+#include "bridge/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/base/url.h"
+
+namespace causeway {
+namespace {
+
+bool mirrors(MirrorDirection d, bool to_bluesky) {
+  return d == MirrorDirection::both || d == (to_bluesky ? MirrorDirection::to_bluesky : MirrorDirection::to_fediverse);
+}
+
+// The DID of an at-uri ("at://did:plc:x/app.bsky.feed.post/3k..."), or "".
+std::string at_authority(const std::string& uri) {
+  if (uri.rfind("at://", 0) != 0) return {};
+  auto end = uri.find('/', 5);
+  return uri.substr(5, end == std::string::npos ? std::string::npos : end - 5);
+}
+
+const char* visibility_reason(Visibility v) {
+  return v == Visibility::followers_only ? "followers-only" : "direct message";
+}
+
+}  // namespace
+
+std::string encode_bridge_job(const BridgeJob& job) {
+  return nlohmann::json{{"event", job.event_id}, {"bridge", job.bridge}, {"op", job.op}}.dump();
+}
+
+std::optional<BridgeJob> decode_bridge_job(std::string_view payload) {
+  auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  BridgeJob job{j.value("event", ""), j.value("bridge", ""), j.value("op", "")};
+  if (job.event_id.empty() || job.bridge.empty() || job.op.empty()) return std::nullopt;
+  return job;
+}
+
+bool host_in_domains(const std::string& host_port, const std::vector<std::string>& domains) {
+  std::string host = host_port.substr(0, host_port.find(':'));
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const auto& entry : domains) {
+    std::string d = entry.substr(0, entry.find(':'));
+    if (host == d || (host.size() > d.size() && host.compare(host.size() - d.size() - 1, d.size() + 1, "." + d) == 0))
+      return true;
+  }
+  return false;
+}
+
+Router::Router(const Config& config, Store& store, DeliveryQueue& queue, Metrics& metrics, RouterHooks hooks,
+               std::function<std::int64_t()> clock)
+    : config_(config),
+      store_(store),
+      queue_(queue),
+      metrics_(metrics),
+      hooks_(std::move(hooks)),
+      clock_(std::move(clock)),
+      decisions_(store),
+      moderation_(store),
+      idmap_(store) {
+  for (const auto& b : config.bridges) routes_.push_back(Route{&b, "", ""});
+}
+
+void Router::set_group_id(const std::string& bridge, const std::string& group_id) {
+  std::lock_guard lock(mu_);
+  for (auto& r : routes_)
+    if (r.bridge->name == bridge) r.group_id = group_id;
+}
+
+void Router::set_mirror_did(const std::string& bridge, const std::string& did) {
+  std::lock_guard lock(mu_);
+  for (auto& r : routes_)
+    if (r.bridge->name == bridge) r.mirror_did = did;
+}
+
+std::optional<std::string> Router::mirror_did(const std::string& bridge) const {
+  auto r = by_bridge(bridge);
+  if (!r || r->mirror_did.empty()) return std::nullopt;
+  return r->mirror_did;
+}
+
+std::optional<std::string> Router::group_id(const std::string& bridge) const {
+  auto r = by_bridge(bridge);
+  if (!r || r->group_id.empty()) return std::nullopt;
+  return r->group_id;
+}
+
+std::optional<Router::Route> Router::by_bridge(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  for (const auto& r : routes_)
+    if (r.bridge->name == name) return r;
+  return std::nullopt;
+}
+
+std::optional<Router::Route> Router::by_group(const std::string& group_id) const {
+  if (group_id.empty()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  for (const auto& r : routes_)
+    if (r.group_id == group_id) return r;
+  return std::nullopt;
+}
+
+std::optional<Router::Route> Router::by_mirror_did(const std::string& did) const {
+  if (did.empty()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  for (const auto& r : routes_)
+    if (r.mirror_did == did) return r;
+  return std::nullopt;
+}
+
+std::optional<Router::Route> Router::by_mirror_uri(const std::string& at_uri) const {
+  return by_mirror_did(at_authority(at_uri));
+}
+
+std::optional<Router::Route> Router::by_mapped_ap(const std::string& ap_id) const {
+  auto copy = idmap_.bluesky_copy(ap_id);
+  if (!copy.ok() || !copy->has_value()) return std::nullopt;
+  return by_bridge((*copy)->bridge);
+}
+
+std::optional<Router::Route> Router::by_mapped_at(const std::string& at_uri) const {
+  auto v = store_.get(Family::idmap, "at/" + at_uri);
+  if (!v.ok() || !v->has_value()) return std::nullopt;
+  auto j = nlohmann::json::parse(**v, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return by_bridge(j.value("bridge", ""));
+}
+
+void Router::count(const Event& event, const std::string& bridge, const char* outcome) {
+  metrics_
+      .counter("causeway_bridge_events_total", "Events routed, by bridge, source network, kind and outcome.",
+               {{"bridge", bridge.empty() ? "-" : bridge},
+                {"from", to_string(event.origin.network)},
+                {"kind", to_string(event.kind)},
+                {"outcome", outcome}})
+      .inc();
+}
+
+void Router::decide(WriteBatch& batch, const Event& event, const std::string& bridge, Outcome outcome,
+                    const std::string& reason) {
+  Decision d{event.origin.activity_id, bridge, outcome, reason, "", event.id, clock_()};
+  decisions_.record(batch, d);
+  if (!event.origin.object.id.empty() && event.origin.object.id != event.origin.activity_id) {
+    d.native_id = event.origin.object.id;
+    decisions_.record(batch, d);
+  }
+  count(event, bridge, outcome == Outcome::not_bridged ? "not_bridged" : outcome == Outcome::held ? "held" : "queued");
+  if (!bridge.empty())
+    batch.put(Family::meta, "bridge-last/" + bridge,
+              nlohmann::json{{"event", event.id},
+                             {"id", event.origin.activity_id},
+                             {"from", to_string(event.origin.network)},
+                             {"kind", to_string(event.kind)},
+                             {"outcome", to_string(outcome)},
+                             {"at_us", d.at_us}}
+                  .dump());
+  if (outcome == Outcome::not_bridged)
+    spdlog::info("bridge {}: {} {} not bridged: {}", bridge.empty() ? "-" : bridge, to_string(event.kind),
+                 event.origin.activity_id, reason);
+}
+
+void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, const char* kind,
+                     const std::string& op, const std::string& target) {
+  Job job;
+  job.id = event.id + "." + route.bridge->name;
+  job.kind = kind;
+  job.target = target;
+  job.payload = encode_bridge_job({event.id, route.bridge->name, op});
+  bool from_bluesky = event.origin.network == Network::atproto;
+  if (from_bluesky && (op == "reply") && route.bridge->bluesky_posting == BlueskyPosting::approved) {
+    Verdict v = moderation_.verdict(route.bridge->name, event.actor.id);
+    if (v == Verdict::denied) {
+      decide(batch, event, route.bridge->name, Outcome::not_bridged, "the author was denied by an operator");
+      return;
+    }
+    if (v == Verdict::none) {
+      moderation_.hold(batch, route.bridge->name, event.actor.id, event.id, job);
+      decide(batch, event, route.bridge->name, Outcome::held,
+             "waiting for an operator: causeway members approve --bridge " + route.bridge->name + " " + event.actor.id);
+      return;
+    }
+  }
+  queue_.enqueue(batch, std::move(job));
+  decide(batch, event, route.bridge->name, Outcome::queued, op);
+}
+
+void Router::route(WriteBatch& batch, const Event& event) {
+  if (event.origin.network == Network::activitypub) route_from_fediverse(batch, event);
+  else route_from_bluesky(batch, event);
+}
+
+void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
+  const std::string& object = event.origin.object.id;
+  std::optional<Route> route;
+  std::string op;
+  switch (event.kind) {
+    case EventKind::post:
+    case EventKind::reply:
+      route = by_group(event.audience.group);
+      if (!route && event.thread.parent) route = by_mapped_ap(event.thread.parent->id);
+      op = "post";
+      break;
+    case EventKind::repost:
+      // A followed remote group boosting a member's post: that is how its posts reach us.
+      route = by_group(event.actor.id);
+      if (route && route->bridge->fediverse.group) op = "fetch_post";
+      else route.reset();
+      break;
+    case EventKind::update:
+      route = by_mapped_ap(object);
+      op = "update";
+      break;
+    case EventKind::remove:
+      route = by_mapped_ap(event.subject ? event.subject->id : object);
+      op = "delete";
+      break;
+    default:
+      return;  // follows, accepts, likes ...: the ActivityPub side's own business
+  }
+  if (!route) return;  // nothing to do with any bridge
+  const std::string& name = route->bridge->name;
+  if (hooks_.is_local && (hooks_.is_local(event.actor.id) || hooks_.is_local(object)))
+    return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (loop prevention)");
+  if (!route->bridge->bluesky) return decide(batch, event, name, Outcome::not_bridged, "the bridge has no Bluesky side");
+  std::string host = host_of_url(event.actor.id);
+  if (host_in_domains(host, config_.blocked_domains) || host_in_domains(host, route->bridge->blocked.domains))
+    return decide(batch, event, name, Outcome::not_bridged, "author's domain blocked: " + host);
+  if (op == "post" || op == "update") {
+    if (!event.may_cross())
+      return decide(batch, event, name, Outcome::not_bridged, visibility_reason(event.audience.visibility));
+    const std::string& type = event.origin.object_type;
+    if (!type.empty() && type != "Note" && type != "Article" && type != "Page")
+      return decide(batch, event, name, Outcome::not_bridged,
+                    type == "Question" ? "polls cannot be represented on Bluesky" : type + " cannot be represented on Bluesky");
+    if (event.kind == EventKind::reply && !mirrors(route->bridge->mirror.replies, true))
+      return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to Bluesky (mirror.replies)");
+    if (route->bridge->fediverse.host && hooks_.is_member && !hooks_.is_member(route->group_id, event.actor.id))
+      return decide(batch, event, name, Outcome::not_bridged, "the author is not a member of the group");
+  }
+  enqueue(batch, event, *route, kToBlueskyJob, op, route->bridge->bluesky->pds.to_string());
+}
+
+void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
+  const std::string& author = event.actor.id;
+  std::optional<Route> route;
+  std::string op;
+  switch (event.kind) {
+    case EventKind::reply:
+      if (event.thread.root) route = by_mirror_uri(event.thread.root->id);
+      if (!route && event.thread.parent) route = by_mirror_uri(event.thread.parent->id);
+      if (!route && event.thread.parent) route = by_mapped_at(event.thread.parent->id);
+      op = "reply";
+      break;
+    case EventKind::post:
+      for (const auto& f : event.content.facets)
+        if (!route && f.type == Facet::Type::mention) route = by_mirror_did(f.target);
+      op = "reply";  // a mention of the mirror account starts a thread in the group
+      break;
+    case EventKind::like:
+    case EventKind::repost:
+      if (event.subject) route = by_mirror_uri(event.subject->id);
+      if (!route && event.subject) route = by_mapped_at(event.subject->id);
+      op = event.kind == EventKind::like ? "like" : "repost";
+      break;
+    case EventKind::follow:
+      if (event.subject) route = by_mirror_did(event.subject->id);
+      if (route && author != route->mirror_did) {
+        moderation_.add_follower(batch, route->bridge->name, author, event.origin.activity_id);
+        decide(batch, event, route->bridge->name, Outcome::not_bridged,
+               "recorded: the account follows the mirror account (it counts for members.bluesky_posting: followers)");
+      }
+      return;
+    case EventKind::remove:
+      if (!event.subject) return;
+      if (moderation_.remove_follow_record(batch, event.subject->id)) return;
+      route = by_mapped_at(event.subject->id);
+      op = "delete";
+      break;
+    case EventKind::update:
+      route = by_mapped_at(event.origin.object.id);
+      if (route)
+        decide(batch, event, route->bridge->name, Outcome::not_bridged,
+               "edits of Bluesky posts are not carried (Bluesky's app does not show them either)");
+      return;
+    default:
+      return;
+  }
+  if (!route) return;
+  const std::string& name = route->bridge->name;
+  if (author == route->mirror_did || by_mirror_did(author))
+    return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (the mirror account)");
+  auto blocked = [&](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), author) != list.end();
+  };
+  if (blocked(config_.blocked_accounts) || blocked(route->bridge->blocked.dids))
+    return decide(batch, event, name, Outcome::not_bridged, "account blocked: " + author);
+  if (op == "reply" && !mirrors(route->bridge->mirror.replies, false))
+    return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to the fediverse (mirror.replies)");
+  if (op == "like" && !mirrors(route->bridge->mirror.likes, false))
+    return decide(batch, event, name, Outcome::not_bridged, "likes are not mirrored to the fediverse (mirror.likes)");
+  if (op == "repost" && !mirrors(route->bridge->mirror.reposts, false))
+    return decide(batch, event, name, Outcome::not_bridged, "reposts are not mirrored to the fediverse (mirror.reposts)");
+  if (op == "reply" && route->bridge->bluesky_posting == BlueskyPosting::followers &&
+      !moderation_.is_follower(name, author))
+    return decide(batch, event, name, Outcome::not_bridged,
+                  "the author does not follow the mirror account (members.bluesky_posting: followers)");
+  enqueue(batch, event, *route, kToFediverseJob, op, route->group_id.empty() ? name : route->group_id);
+}
+
+}  // namespace causeway

@@ -1,0 +1,105 @@
+// The router and its policy: for every Event stored, which bridge it belongs to and whether it may
+// cross, decided in the same write batch that stores the event. What crosses becomes a job in the
+// durable queue; what does not leaves a Decision saying why (`causeway why <id>`).
+//
+// The policy: only public and unlisted items cross; nothing causeway wrote itself crosses again
+// (loop prevention, both sides); blocked domains, DIDs and handles never cross; a hosted group
+// bridges only its members' posts; Bluesky accounts may post into the group as
+// members.bluesky_posting says (open, followers of the mirror account, or approved by an operator).
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bridge/base/metrics.h"
+#include "bridge/decisions.h"
+#include "bridge/delivery_queue.h"
+#include "bridge/event.h"
+#include "bridge/id_map.h"
+#include "bridge/moderation.h"
+#include "config/config.h"
+#include "storage/store.h"
+
+namespace causeway {
+
+inline constexpr const char* kToBlueskyJob = "bridge.to_bluesky";
+inline constexpr const char* kToFediverseJob = "bridge.to_fediverse";
+
+// What a bridge job carries: which event, for which bridge, and what to do with it there.
+struct BridgeJob {
+  std::string event_id;
+  std::string bridge;
+  // to Bluesky: post, update, delete, fetch_post (an Announce of a remote group: fetch it first)
+  // to the fediverse: reply (also a mention), like, repost, follow, delete, profile
+  std::string op;
+};
+std::string encode_bridge_job(const BridgeJob& job);
+std::optional<BridgeJob> decode_bridge_job(std::string_view payload);
+
+// What the router needs to know of the adapters, given by the daemon's wiring.
+struct RouterHooks {
+  // Whether `actor` is an accepted member of the group hosted here as `group_id`.
+  std::function<bool(const std::string& group_id, const std::string& actor)> is_member;
+  // Whether an ActivityPub id is one of causeway's own (a bridged actor or something it published).
+  std::function<bool(const std::string& id)> is_local;
+};
+
+class Router {
+ public:
+  Router(const Config& config, Store& store, DeliveryQueue& queue, Metrics& metrics, RouterHooks hooks,
+         std::function<std::int64_t()> clock);
+
+  // The ActivityPub id of a bridge's group (hosted here, or followed and resolved at start).
+  void set_group_id(const std::string& bridge, const std::string& group_id);
+  // The DID of a bridge's mirror account, once resolved.
+  void set_mirror_did(const std::string& bridge, const std::string& did);
+  std::optional<std::string> mirror_did(const std::string& bridge) const;
+  std::optional<std::string> group_id(const std::string& bridge) const;
+
+  // Decides for a stored event (its id set) and adds the job or the decision to `batch`.
+  void route(WriteBatch& batch, const Event& event);
+
+  const Decisions& decisions() const { return decisions_; }
+  const Moderation& moderation() const { return moderation_; }
+
+ private:
+  struct Route {
+    const BridgeConfig* bridge = nullptr;
+    std::string group_id;
+    std::string mirror_did;
+  };
+  void route_from_fediverse(WriteBatch& batch, const Event& event);
+  void route_from_bluesky(WriteBatch& batch, const Event& event);
+  std::optional<Route> by_group(const std::string& group_id) const;
+  std::optional<Route> by_bridge(const std::string& name) const;
+  std::optional<Route> by_mirror_uri(const std::string& at_uri) const;  // an at-uri in a mirror's repo
+  std::optional<Route> by_mirror_did(const std::string& did) const;
+  std::optional<Route> by_mapped_ap(const std::string& ap_id) const;
+  std::optional<Route> by_mapped_at(const std::string& at_uri) const;
+
+  void decide(WriteBatch& batch, const Event& event, const std::string& bridge, Outcome outcome,
+              const std::string& reason);
+  void enqueue(WriteBatch& batch, const Event& event, const Route& route, const char* kind, const std::string& op,
+               const std::string& target);
+  void count(const Event& event, const std::string& bridge, const char* outcome);
+
+  const Config& config_;
+  Store& store_;
+  DeliveryQueue& queue_;
+  Metrics& metrics_;
+  RouterHooks hooks_;
+  std::function<std::int64_t()> clock_;
+  Decisions decisions_;
+  Moderation moderation_;
+  IdMap idmap_;
+  mutable std::mutex mu_;
+  std::vector<Route> routes_;
+};
+
+// Whether `host` is `domain` or under it ("a.spam.example" is under "spam.example").
+bool host_in_domains(const std::string& host, const std::vector<std::string>& domains);
+
+}  // namespace causeway

@@ -1,0 +1,99 @@
+#include "protocols/activitypub/note_event.h"
+
+#include <algorithm>
+
+#include "protocols/activitypub/as2.h"
+#include "protocols/activitypub/html_text.h"
+#include <cstdio>
+#include <ctime>
+
+namespace causeway::activitypub {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxAttachments = 16;
+
+std::string string_of(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::uint32_t uint_of(const json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->is_number_unsigned()) return 0;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), UINT32_MAX));
+}
+
+// An attachment's url is a string, a Link object or a list of them; the first http(s) one wins.
+std::string url_of(const json& a) {
+  auto it = a.find("url");
+  if (it == a.end()) return {};
+  const json& u = it->is_array() && !it->empty() ? (*it)[0] : *it;
+  std::string url = u.is_string() ? u.get<std::string>() : u.is_object() ? string_of(u, "href") : "";
+  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0 ? url : "";
+}
+
+// Microseconds since the epoch of an ISO 8601 time ("2026-11-22T05:05:16Z", fractions and offsets
+// allowed), 0 when it is not one.
+std::int64_t parse_time_us(const std::string& text) {
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!rest) return 0;
+  while (*rest == '.' || (*rest >= '0' && *rest <= '9')) ++rest;
+  std::int64_t offset = 0;
+  int h = 0, m = 0;
+  if ((*rest == '+' || *rest == '-') && std::sscanf(rest + 1, "%2d:%2d", &h, &m) == 2)
+    offset = (h * 3600 + m * 60) * (*rest == '+' ? 1 : -1);
+  return (static_cast<std::int64_t>(timegm(&tm)) - offset) * 1'000'000;
+}
+
+}  // namespace
+
+Visibility visibility_of(const json& object) {
+  auto to = ids_of(object, "to"), cc = ids_of(object, "cc");
+  if (std::find(to.begin(), to.end(), kPublic) != to.end()) return Visibility::public_;
+  if (std::find(cc.begin(), cc.end(), kPublic) != cc.end()) return Visibility::unlisted;
+  for (const auto& t : to)
+    if (t.size() > 10 && t.compare(t.size() - 10, 10, "/followers") == 0) return Visibility::followers_only;
+  return Visibility::direct;
+}
+
+void read_object(const json& o, Event& e) {
+  if (!o.is_object()) return;
+  e.origin.object_type = string_of(o, "type");
+  if (auto parent = o.find("inReplyTo"); parent != o.end())
+    if (auto id = id_of(*parent)) e.thread.parent = NativeRef{Network::activitypub, *id, ""};
+  e.content.html = string_of(o, "content");
+  if (e.content.html.empty())
+    if (auto map = o.find("contentMap"); map != o.end() && map->is_object() && !map->empty() && map->begin()->is_string())
+      e.content.html = map->begin()->get<std::string>();
+  RichText text = html_to_text(e.content.html, tags_of(o));
+  e.content.text = std::move(text.text);
+  e.content.facets = std::move(text.facets);
+  e.content.content_warning = string_of(o, "summary");
+  if (auto map = o.find("contentMap"); map != o.end() && map->is_object())
+    for (const auto& [lang, value] : map->items())
+      if (lang.size() <= 32 && e.content.languages.size() < 3) e.content.languages.push_back(lang);
+  if (auto sensitive = o.find("sensitive"); sensitive != o.end() && sensitive->is_boolean() && sensitive->get<bool>())
+    e.content.labels.push_back("sensitive");
+  if (std::string published = string_of(o, "published"); !published.empty())
+    e.created_at_us = parse_time_us(published);
+  if (auto attachments = o.find("attachment"); attachments != o.end()) {
+    json list = attachments->is_array() ? *attachments : json::array({*attachments});
+    for (const auto& a : list) {
+      if (!a.is_object() || e.media.size() >= kMaxAttachments) continue;
+      Media m;
+      m.url = url_of(a);
+      if (m.url.empty()) continue;
+      m.mime_type = string_of(a, "mediaType");
+      m.alt = string_of(a, "name");
+      m.width = uint_of(a, "width");
+      m.height = uint_of(a, "height");
+      if (m.mime_type.empty() && string_of(a, "type") == "Image") m.mime_type = "image/jpeg";
+      e.media.push_back(std::move(m));
+    }
+  }
+}
+
+}  // namespace causeway::activitypub

@@ -1,0 +1,88 @@
+#include "protocols/atproto/post_record.h"
+
+#include <ctime>
+
+#include "protocols/atproto/tid.h"
+
+namespace causeway::atproto {
+namespace {
+
+using nlohmann::json;
+
+json strong_ref(const PostRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
+
+}  // namespace
+
+json facets_json(const std::vector<Facet>& facets) {
+  json out = json::array();
+  for (const auto& f : facets) {
+    json feature;
+    switch (f.type) {
+      case Facet::Type::link: feature = {{"$type", "app.bsky.richtext.facet#link"}, {"uri", f.target}}; break;
+      case Facet::Type::mention:
+        if (f.target.rfind("did:", 0) != 0) continue;
+        feature = {{"$type", "app.bsky.richtext.facet#mention"}, {"did", f.target}};
+        break;
+      case Facet::Type::hashtag: feature = {{"$type", "app.bsky.richtext.facet#tag"}, {"tag", f.target}}; break;
+    }
+    out.push_back({{"$type", "app.bsky.richtext.facet"},
+                   {"index", {{"byteStart", f.byte_start}, {"byteEnd", f.byte_end}}},
+                   {"features", json::array({feature})}});
+  }
+  return out;
+}
+
+json post_record(const PostFields& post) {
+  json record{{"$type", "app.bsky.feed.post"}, {"text", post.text}, {"createdAt", post.created_at}};
+  json facets = facets_json(post.facets);
+  if (!facets.empty()) record["facets"] = facets;
+  if (!post.langs.empty()) {
+    std::vector<std::string> langs(post.langs.begin(), post.langs.begin() + std::min<size_t>(3, post.langs.size()));
+    record["langs"] = langs;
+  }
+  if (!post.labels.empty()) {
+    json values = json::array();
+    for (const auto& l : post.labels) values.push_back({{"val", l}});
+    record["labels"] = {{"$type", "com.atproto.label.defs#selfLabels"}, {"values", values}};
+  }
+  if (post.reply)
+    record["reply"] = {{"root", strong_ref(post.reply->root)}, {"parent", strong_ref(post.reply->parent)}};
+  if (!post.images.empty()) {
+    json images = json::array();
+    for (size_t i = 0; i < post.images.size() && i < 4; ++i) {
+      const auto& img = post.images[i];
+      json item{{"image", img.blob}, {"alt", img.alt}};
+      if (img.width && img.height) item["aspectRatio"] = {{"width", img.width}, {"height", img.height}};
+      images.push_back(item);
+    }
+    record["embed"] = {{"$type", "app.bsky.embed.images"}, {"images", images}};
+  } else if (post.card_uri) {
+    record["embed"] = {{"$type", "app.bsky.embed.external"},
+                       {"external",
+                        {{"uri", *post.card_uri}, {"title", post.card_title}, {"description", post.card_description}}}};
+  }
+  return record;
+}
+
+std::string deterministic_rkey(std::int64_t micros, unsigned index) {
+  // Parts of one post get consecutive microseconds too, so they sort in thread order.
+  std::uint64_t us = static_cast<std::uint64_t>(micros + index) & ((1ull << 53) - 1);
+  return Tid{(us << 10) | (index & 0x3FF)}.to_string();
+}
+
+std::string atproto_datetime(std::int64_t micros) {
+  std::time_t t = static_cast<std::time_t>(micros / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>((micros / 1000) % 1000));
+  return buf;
+}
+
+std::string rkey_of(const std::string& at_uri) {
+  if (at_uri.rfind("at://", 0) != 0) return {};
+  return at_uri.substr(at_uri.rfind('/') + 1);
+}
+
+}  // namespace causeway::atproto
