@@ -52,8 +52,7 @@ JetstreamConsumer::Next JetstreamConsumer::process(std::string_view message) {
   const std::int64_t time_us = event.time_us;
   if (time_us > clock_() + kMaxAheadUs) {
     spdlog::warn("jetstream {}: message rejected: time_us {} ({} {}) is more than an hour ahead of our clock",
-                 options_.service.to_string(),
-                 time_us, event.kind_name, did);
+                 options_.service.to_string(), time_us, event.kind_name, did);
     count("rejected", "time_us");
     return Next::keep_reading;
   }
@@ -75,15 +74,14 @@ JetstreamConsumer::Next JetstreamConsumer::process(std::string_view message) {
       skipped = "account";
       break;
     case JetstreamEvent::Kind::commit: {
-      std::string uri = "at://" + did + "/" + event.collection + "/" + event.rkey;
-      std::string operation = event.operation;
-      switch (intake_.take(batch, did, jetstream_repo_op(std::move(event)))) {
+      RepoOp op = jetstream_repo_op(std::move(event));
+      switch (intake_.take(batch, did, op)) {
         case OpIntake::Outcome::taken: taken = true; break;
         case OpIntake::Outcome::unwatched: skipped = "unwatched"; break;
         case OpIntake::Outcome::not_carried: skipped = "not carried"; break;
         case OpIntake::Outcome::duplicate: skipped = "duplicate"; break;
       }
-      if (!taken) spdlog::debug("jetstream: {} {} skipped: {}", operation, uri, skipped);
+      if (!taken) spdlog::debug("jetstream: {} at://{}/{} skipped: {}", op.action, did, op.path, skipped);
       break;
     }
     case JetstreamEvent::Kind::other: break;
