@@ -2,30 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocols/atproto/record_events.h"
-
 namespace causeway::atproto {
 
 FirehoseConsumer::FirehoseConsumer(Store& store, EventLog& events, const WatchFilter& filter, Metrics& metrics,
                                    OutboundPolicy policy, FirehoseOptions options, std::function<std::int64_t()> clock)
-    : store_(store), events_(events), filter_(filter), metrics_(metrics), options_(std::move(options)),
-      clock_(std::move(clock)), socket_(policy, WebSocketOptions{options_.limits.max_frame_bytes + 1024}) {
-  auto stored = store_.get(Family::cursors, cursor_key());
-  if (stored.ok() && stored->has_value()) {
-    try {
-      cursor_ = std::stoll(**stored);
-    } catch (...) {
-      spdlog::warn("firehose {}: stored cursor \"{}\" is damaged; starting live", options_.service.to_string(), **stored);
-    }
-  }
-}
+    : store_(store),
+      metrics_(metrics),
+      options_(std::move(options)),
+      intake_(store, events, filter, std::move(clock), "firehose"),
+      cursor_(store, "firehose/" + options_.service.to_string()),
+      socket_(policy, WebSocketOptions{options_.limits.max_frame_bytes + 1024}) {}
 
 FirehoseConsumer::~FirehoseConsumer() { stop(); }
-
-std::optional<std::int64_t> FirehoseConsumer::cursor() const {
-  std::int64_t c = cursor_;
-  return c < 0 ? std::nullopt : std::optional(c);
-}
 
 void FirehoseConsumer::count(const char* outcome, const std::string& reason) {
   Labels labels{{"outcome", outcome}};
@@ -47,7 +35,7 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
     // A cursor ahead of the server (its history was reset, or it is another server): start again
     // from the oldest frame it keeps. Nothing is lost, and ops already taken in are recognised
     // by their at-uri, so nothing is stored twice.
-    if (error->error == "FutureCursor") cursor_ = 0;
+    if (error->error == "FutureCursor") cursor_.reset(0);
     return Next::reconnect;
   }
   if (auto* info = std::get_if<InfoEvent>(&*message)) {
@@ -60,7 +48,7 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
     count("unknown_type");
     return Next::keep_reading;
   }
-  if (*seq <= cursor_) {  // a replay overlapping what we already stored
+  if (*seq <= cursor_.get().value_or(-1)) {  // a replay overlapping what we already stored
     count("duplicate");
     return Next::keep_reading;
   }
@@ -69,33 +57,12 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
   WriteBatch batch = store_.batch();
   int taken = 0;
   if (auto* commit = std::get_if<CommitEvent>(&*message)) {
-    for (const auto& op : commit->ops) {
-      std::string why = filter_.why(commit->repo, op);
-      if (why.empty()) continue;
-      auto event = event_from_op(commit->repo, op);
-      if (!event) continue;
-      // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
-      std::string seen_key = (op.action == "delete" ? "at-deleted/" : "at/") + event->origin.activity_id;
-      auto seen = store_.get(Family::seen, seen_key);
-      if (seen.ok() && seen->has_value()) continue;
-      events_.append(batch, *event, clock_());
-      batch.put(Family::seen, seen_key, event->id);
-      ++taken;
-      spdlog::info("firehose: {} {} ({}) stored as event {}", op.action, event->origin.activity_id, why, event->id);
-    }
+    for (const auto& op : commit->ops)
+      if (intake_.take(batch, commit->repo, op) == OpIntake::Outcome::taken) ++taken;
   }
-  cursor_ = *seq;
-  // Frames that produced events are written, synced, together with the cursor. Frames that
-  // produced nothing only move the cursor, which is written every kCursorEvery such frames (and
-  // on stop): after a crash those few frames are read again and produce nothing again.
-  if (taken > 0 || ++frames_since_cursor_write_ >= kCursorEvery) {
-    batch.put(Family::cursors, cursor_key(), std::to_string(*seq));
-    Status written = store_.write(batch, taken > 0 ? Durability::synced : Durability::buffered);
-    if (!written.ok()) {
-      spdlog::error("firehose {}: cannot store seq {}: {}", options_.service.to_string(), *seq, written.error());
-      return Next::reconnect;
-    }
-    frames_since_cursor_write_ = 0;
+  if (Status written = cursor_.advance(batch, *seq, taken > 0); !written.ok()) {
+    spdlog::error("firehose {}: cannot store seq {}: {}", options_.service.to_string(), *seq, written.error());
+    return Next::reconnect;
   }
   count(taken > 0 ? "taken" : "skipped");
   if (taken) metrics_.counter("causeway_firehose_events_total", "Events taken in from the firehose.").inc(taken);
@@ -103,45 +70,32 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
 }
 
 void FirehoseConsumer::start() {
-  running_ = true;
   thread_ = std::thread([this] { run(); });
 }
 
 void FirehoseConsumer::stop() {
-  running_ = false;
   socket_.stop();
   if (thread_.joinable()) thread_.join();
-  save_cursor();
-}
-
-void FirehoseConsumer::save_cursor() {
-  if (cursor_ < 0 || frames_since_cursor_write_ == 0) return;
-  Status s = store_.put(Family::cursors, cursor_key(), std::to_string(cursor_.load()));
-  if (!s.ok()) spdlog::error("firehose {}: cannot store the cursor: {}", options_.service.to_string(), s.error());
-  frames_since_cursor_write_ = 0;
+  if (Status s = cursor_.flush(); !s.ok())
+    spdlog::error("firehose {}: cannot store the cursor: {}", options_.service.to_string(), s.error());
 }
 
 void FirehoseConsumer::run() {
-  auto backoff = options_.min_backoff;
-  while (running_) {
+  auto next_url = [this] {
     Url url = options_.service;
     url.path = (url.path == "/" ? "" : url.path) + "/xrpc/com.atproto.sync.subscribeRepos";
-    url.query = cursor_ >= 0 ? "cursor=" + std::to_string(cursor_.load()) : "";
+    auto position = cursor_.get();
+    url.query = position ? "cursor=" + std::to_string(*position) : "";
     spdlog::info("firehose: connecting to {}", url.to_string());
-    bool got_frames = false;
-    Status ended = socket_.run(url, [&](std::string_view frame) {
-      got_frames = true;
-      return running_ && process(frame) == Next::keep_reading;
-    });
-    if (!running_) break;
-    if (got_frames) backoff = options_.min_backoff;
-    spdlog::warn("firehose {}: disconnected ({}); reconnecting in {} ms", options_.service.to_string(),
-                 ended.ok() ? "closed" : ended.error(), backoff.count());
-    count("reconnect");
-    for (auto waited = std::chrono::milliseconds(0); running_ && waited < backoff; waited += std::chrono::milliseconds(50))
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
+    return url;
+  };
+  socket_.run_until_stopped(
+      next_url, [this](std::string_view frame) { return process(frame) == Next::keep_reading; }, options_.backoff,
+      [this](const Status& ended, std::chrono::milliseconds wait) {
+        spdlog::warn("firehose {}: disconnected ({}); reconnecting in {} ms", options_.service.to_string(),
+                     ended.ok() ? "closed" : ended.error(), wait.count());
+        count("reconnect");
+      });
 }
 
 }  // namespace causeway::atproto

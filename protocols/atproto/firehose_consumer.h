@@ -4,8 +4,6 @@
 // Reconnects by itself with backoff; FutureCursor, ConsumerTooSlow and OutdatedCursor are handled.
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -14,6 +12,8 @@
 #include "bridge/base/metrics.h"
 #include "bridge/event_log.h"
 #include "protocols/atproto/firehose_frame.h"
+#include "protocols/atproto/op_intake.h"
+#include "protocols/atproto/stream_cursor.h"
 #include "protocols/atproto/watch_filter.h"
 #include "protocols/net/websocket_client.h"
 #include "storage/store.h"
@@ -22,8 +22,7 @@ namespace causeway::atproto {
 
 struct FirehoseOptions {
   Url service;  // the relay or PDS base URL (ws:// or wss://); the XRPC path is added here
-  std::chrono::milliseconds min_backoff{500};
-  std::chrono::milliseconds max_backoff{60000};
+  Backoff backoff;
   FrameLimits limits;
   // Called with the DID of every #identity event (handle or key changed), before the cursor moves.
   std::function<void(const std::string& did)> identity_changed;
@@ -43,25 +42,19 @@ class FirehoseConsumer {
   // Handles one frame as received: public for tests and the benchmark.
   Next process(std::string_view frame);
 
-  std::optional<std::int64_t> cursor() const;
-  std::string cursor_key() const { return "firehose/" + options_.service.to_string(); }
+  std::optional<std::int64_t> cursor() const { return cursor_.get(); }
+  const std::string& cursor_key() const { return cursor_.key(); }
 
  private:
   void run();
-  void save_cursor();
   void count(const char* outcome, const std::string& reason = "");
 
   Store& store_;
-  EventLog& events_;
-  const WatchFilter& filter_;
   Metrics& metrics_;
   FirehoseOptions options_;
-  std::function<std::int64_t()> clock_;
+  OpIntake intake_;
+  StreamCursor cursor_;
   WebSocketClient socket_;
-  std::atomic<bool> running_{false};
-  std::atomic<std::int64_t> cursor_{-1};  // -1: none (live)
-  static constexpr int kCursorEvery = 256;
-  int frames_since_cursor_write_ = 0;  // frames handled since the cursor was last written
   std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <utility>  // Boost 1.74's asio needs std::exchange declared first under C++20
 
 #include <boost/asio.hpp>
@@ -123,10 +124,29 @@ Status WebSocketClient::run(const Url& url, const MessageHandler& on_message) {
   return serve(ws, socket);
 }
 
+void WebSocketClient::run_until_stopped(const std::function<Url()>& next_url, const MessageHandler& on_message,
+                                        Backoff backoff, const DisconnectHandler& on_disconnect) {
+  auto wait = backoff.min;
+  while (!stopping_) {
+    bool delivered = false;
+    Status ended = run(next_url(), [&](std::string_view message) {
+      delivered = true;
+      return !stopping_ && on_message(message);
+    });
+    if (stopping_) return;
+    if (delivered) wait = backoff.min;
+    on_disconnect(ended, wait);
+    std::unique_lock lock(mu_);
+    stopped_.wait_for(lock, wait, [this] { return stopping_.load(); });
+    wait = std::min(wait * 2, backoff.max);
+  }
+}
+
 void WebSocketClient::stop() {
   stopping_ = true;
   std::lock_guard lock(mu_);
   if (cancel_) cancel_();
+  stopped_.notify_all();
 }
 
 }  // namespace causeway

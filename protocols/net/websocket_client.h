@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,11 @@ struct WebSocketOptions {
   std::chrono::seconds idle_timeout{60};  // no frame (nor pong) for this long: the connection is dead
 };
 
+struct Backoff {
+  std::chrono::milliseconds min{500};
+  std::chrono::milliseconds max{60000};
+};
+
 class WebSocketClient {
  public:
   // Returns false to close the connection (e.g. after an error frame).
@@ -35,6 +41,15 @@ class WebSocketClient {
   // or stop() is called. The status says why it ended (ok when closed by stop or the handler).
   Status run(const Url& url, const MessageHandler& on_message);
 
+  // Why a connection ended, and how long run_until_stopped waits before the next one.
+  using DisconnectHandler = std::function<void(const Status& ended, std::chrono::milliseconds wait)>;
+
+  // Runs connections one after another until stop(). The URL is asked of `next_url` before each,
+  // since a cursor in it may have moved. The wait after a disconnection doubles from backoff.min up
+  // to backoff.max, and starts from min again after a connection that delivered a message.
+  void run_until_stopped(const std::function<Url()>& next_url, const MessageHandler& on_message, Backoff backoff,
+                         const DisconnectHandler& on_disconnect);
+
   // Ends a run() in progress from another thread; every later run() returns at once.
   void stop();
 
@@ -43,6 +58,7 @@ class WebSocketClient {
   WebSocketOptions options_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
+  std::condition_variable stopped_;  // wakes a backoff wait
   std::function<void()> cancel_;  // closes the current connection
 };
 

@@ -1,0 +1,24 @@
+#include "protocols/atproto/op_intake.h"
+
+#include <spdlog/spdlog.h>
+
+#include "protocols/atproto/record_events.h"
+
+namespace causeway::atproto {
+
+OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
+  std::string why = filter_.why(repo, op);
+  if (why.empty()) return Outcome::unwatched;
+  auto event = event_from_op(repo, op);
+  if (!event) return Outcome::not_carried;
+  // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
+  std::string seen_key = (op.action == "delete" ? "at-deleted/" : "at/") + event->origin.activity_id;
+  auto seen = store_.get(Family::seen, seen_key);
+  if (seen.ok() && seen->has_value()) return Outcome::duplicate;
+  events_.append(batch, *event, clock_());
+  batch.put(Family::seen, seen_key, event->id);
+  spdlog::info("{}: {} {} ({}) stored as event {}", source_, op.action, event->origin.activity_id, why, event->id);
+  return Outcome::taken;
+}
+
+}  // namespace causeway::atproto
