@@ -63,33 +63,39 @@ atproto::IdentityResolver& BlueskyService::identities() {
 
 void BlueskyService::start() {
   auto watched = resolve_mirror_accounts();
-  if (config_.atproto.stream.kind != StreamConfig::Kind::firehose) {
-    if (config_.atproto.stream.kind == StreamConfig::Kind::jetstream)
-      spdlog::warn("atproto.stream.kind jetstream is not implemented yet; not watching Bluesky");
-    return;
-  }
+  if (config_.atproto.stream.kind == StreamConfig::Kind::none) return;
   if (watched.empty()) {
-    spdlog::warn("no mirror account resolved; not following the firehose");
+    spdlog::warn("no mirror account resolved; not following the network stream");
     return;
   }
   filter_ = std::make_unique<atproto::WatchFilter>(std::move(watched), [this](std::string_view uri) {
     auto v = store_.get(Family::seen, "at/" + std::string(uri));
     return v.ok() && v->has_value();
   });
-  atproto::FirehoseOptions options;
-  options.service = *config_.atproto.stream.url;
   // A changed handle or key must not be served from the cache for another day.
-  options.identity_changed = [this](const std::string& did) {
+  auto identity_changed = [this](const std::string& did) {
     for (auto& [origin, resolver] : resolvers_)
       if (Status s = resolver->invalidate(did); !s.ok()) spdlog::warn("identity cache: {}", s.error());
   };
-  firehose_ = std::make_unique<atproto::FirehoseConsumer>(store_, events_, *filter_, metrics_,
-                                                          OutboundPolicy{config_.allow_private_addresses}, options, now_us);
+  OutboundPolicy policy{config_.allow_private_addresses};
+  if (config_.atproto.stream.kind == StreamConfig::Kind::jetstream) {
+    atproto::JetstreamOptions options;
+    options.service = *config_.atproto.stream.url;
+    options.identity_changed = identity_changed;
+    jetstream_ = std::make_unique<atproto::JetstreamConsumer>(store_, events_, *filter_, metrics_, policy, options, now_us);
+    jetstream_->start();
+    return;
+  }
+  atproto::FirehoseOptions options;
+  options.service = *config_.atproto.stream.url;
+  options.identity_changed = identity_changed;
+  firehose_ = std::make_unique<atproto::FirehoseConsumer>(store_, events_, *filter_, metrics_, policy, options, now_us);
   firehose_->start();
 }
 
 void BlueskyService::stop() {
   if (firehose_) firehose_->stop();
+  if (jetstream_) jetstream_->stop();
 }
 
 }  // namespace causeway

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "protocols/atproto/firehose_consumer.h"
 #include "protocols/atproto/identity_resolver.h"
+#include "protocols/atproto/jetstream_consumer.h"
 #include "protocols/atproto/watch_filter.h"
 #include "protocols/net/http_client.h"
 #include "storage/store.h"
@@ -45,6 +46,7 @@ class BlueskyService {
   std::map<std::string, std::unique_ptr<atproto::IdentityResolver>> resolvers_;  // by PDS origin
   std::unique_ptr<atproto::WatchFilter> filter_;
   std::unique_ptr<atproto::FirehoseConsumer> firehose_;
+  std::unique_ptr<atproto::JetstreamConsumer> jetstream_;
   std::unique_ptr<atproto::IdentityResolver> identities_;
   std::function<void(const std::string&, const std::string&)> on_mirror_resolved_;
 };

@@ -67,11 +67,13 @@ async function until(what, check, seconds = 60) {
 function stopAll() {
   for (const { child } of children.reverse()) if (child.exitCode === null) child.kill("SIGTERM");
 }
-process.on("SIGINT", () => {
-  say("stopping (Ctrl-C)");
-  stopAll();
-  setTimeout(() => process.exit(0), 1500);
-});
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    say(`stopping (${signal})`);
+    stopAll();
+    setTimeout(() => process.exit(0), 1500);
+  });
+}
 
 async function main() {
   rmSync(varDir, { recursive: true, force: true });
@@ -103,8 +105,8 @@ async function main() {
   writeFileSync(path.join(varDir, "townhall.app-password"), townhall.appPassword, { mode: 0o600 });
   const config = `# Written by deploy/demo.sh: the local demo network.
 server: { public_url: ${origin}, listen: 127.0.0.1:${port} }
-storage: { path: ./data }
-secrets: { master_key_file: ./master.key }
+storage: { path: ${path.join(varDir, "data")} }
+secrets: { master_key_file: ${path.join(varDir, "master.key")} }
 network: { allow_private_addresses: true }   # the peers live on 127.0.0.1
 atproto:
   plc_url: ${plc}
@@ -112,7 +114,7 @@ atproto:
 bridges:
   - name: townhall
     fediverse: { host: { name: townhall, display_name: "Town Hall" } }
-    bluesky: { pds: ${pds}, handle: townhall.test, app_password: { file: ./townhall.app-password } }
+    bluesky: { pds: ${pds}, handle: townhall.test, app_password: { file: ${path.join(varDir, "townhall.app-password")} } }
     mirror: { replies: both, likes: both, reposts: both, long_posts: thread }
     members: { bluesky_posting: open }
 `;
