@@ -316,8 +316,7 @@ class HtmlReader {
     const GumboElement& e = n->v.element;
     auto href = attribute(e, "href");
     std::string shown = plain_text_of(n);
-    bool hashtag_class = has_token(e, "class", "hashtag");
-    if (hashtag_class || has_token(e, "rel", "tag")) {
+    if (has_token(e, "class", "hashtag") || has_token(e, "rel", "tag")) {
       if (hashtag(shown)) return std::nullopt;
     } else if (mention(e, href, shown)) {
       return std::nullopt;
