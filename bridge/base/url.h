@@ -42,6 +42,10 @@ std::string host_of_url(std::string_view url);
 // any host are fine) because it only decides whether text becomes a clickable link.
 bool is_web_link(std::string_view text);
 
+// `s` with every byte percent-encoded (%XX, uppercase) except the unreserved characters of RFC 3986
+// (ASCII letters and digits, "-._~") and those in `also_keep`.
+std::string percent_encode(std::string_view s, std::string_view also_keep = "");
+
 // An absolute URL whose scheme is one of `allowed_schemes` (comma-separated, e.g. "http,https").
 // Rejects userinfo, fragments, spaces and empty hosts.
 Result<Url> parse_url(std::string_view text, std::string_view allowed_schemes);

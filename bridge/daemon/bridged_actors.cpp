@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/base/url.h"
+
 namespace causeway {
 namespace {
 
@@ -12,15 +14,8 @@ namespace ap = activitypub;
 
 constexpr std::int64_t kRefreshUs = 24LL * 3600 * 1'000'000;
 
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') out += static_cast<char>(c);
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
+// DIDs keep their colons in query values (the PDS accepts both forms).
+std::string query_value(const std::string& s) { return percent_encode(s, ":"); }
 
 ap::LocalActor actor_from(const std::string& did, const json& j) {
   ap::LocalActor a;
@@ -58,7 +53,7 @@ std::string BridgedActors::blob_url(const std::string& did, const std::string& c
   if (!doc || !doc->pds_endpoint) return {};
   std::string pds = *doc->pds_endpoint;
   while (!pds.empty() && pds.back() == '/') pds.pop_back();
-  return pds + "/xrpc/com.atproto.sync.getBlob?did=" + percent_encode(did) + "&cid=" + percent_encode(cid);
+  return pds + "/xrpc/com.atproto.sync.getBlob?did=" + query_value(did) + "&cid=" + query_value(cid);
 }
 
 Result<const ap::LocalActor*> BridgedActors::ensure(const std::string& did) {
@@ -81,7 +76,7 @@ Result<const ap::LocalActor*> BridgedActors::ensure(const std::string& did) {
     std::string pds = *identity->document.pds_endpoint;
     while (!pds.empty() && pds.back() == '/') pds.pop_back();
     HttpRequest request{"GET",
-                        pds + "/xrpc/com.atproto.repo.getRecord?repo=" + percent_encode(did) +
+                        pds + "/xrpc/com.atproto.repo.getRecord?repo=" + query_value(did) +
                             "&collection=app.bsky.actor.profile&rkey=self",
                         {{"Accept", "application/json"}}, ""};
     FetchResult r = http_.fetch(request, FetchLimits{256 * 1024, std::chrono::seconds(10), 0});
@@ -93,8 +88,8 @@ Result<const ap::LocalActor*> BridgedActors::ensure(const std::string& did) {
         if (v.contains("description") && v["description"].is_string()) profile["summary"] = v["description"];
         if (auto avatar = v.find("avatar"); avatar != v.end() && avatar->is_object())
           if (auto ref = avatar->find("ref"); ref != avatar->end() && ref->is_object() && ref->contains("$link"))
-            profile["icon"] = pds + "/xrpc/com.atproto.sync.getBlob?did=" + percent_encode(did) +
-                              "&cid=" + percent_encode((*ref)["$link"].get<std::string>());
+            profile["icon"] = pds + "/xrpc/com.atproto.sync.getBlob?did=" + query_value(did) +
+                              "&cid=" + query_value((*ref)["$link"].get<std::string>());
       }
     } else if (r.ok() && r.response.status != 400 && r.response.status != 404) {
       spdlog::warn("profile of {}: HTTP {}", did, r.response.status);

@@ -33,10 +33,6 @@ inline constexpr std::size_t kMaxTagField = 2048;
 std::vector<As2Tag> tags_of(const nlohmann::json& note);
 
 inline constexpr std::size_t kMaxHtmlInput = 256 * 1024;
-// Parsing time grows with the square of the nesting depth (50,000 nested <div>s take seconds), so
-// input is also cut where more than this many elements are open, counted naively (start tags minus
-// end tags): far more than any real post, few enough to parse in milliseconds.
-inline constexpr std::size_t kMaxOpenElements = 4096;
 
 // The text a reader sees in `html`, with facets:
 // - <p> blocks are separated by "\n\n", <br> is "\n", other blocks (div, li, blockquote, h1-h6,
@@ -50,9 +46,10 @@ inline constexpr std::size_t kMaxOpenElements = 4096;
 //   "#name" with a hashtag facet whose target is "name".
 // - Any other anchor with an http(s) href is a link facet over its text; Mastodon's shortened
 //   links come out whole because their hidden parts are text too. Other anchors are plain text.
-// Input over `max_input` bytes is cut there (at a UTF-8 boundary), and input nested deeper than
-// kMaxOpenElements is cut before the tag that goes deeper; the prefix is converted, as a reader
-// of a cut page would see it. Nothing fails, malformed HTML included.
+// Input over `max_input` bytes is cut there (at a UTF-8 boundary), and then before the first start
+// tag past the default HtmlParseBudget (html_parse_budget.h: shapes that would make parsing slow);
+// the prefix is converted, as a reader of a cut page would see it. Nothing fails, malformed HTML
+// included.
 RichText html_to_text(std::string_view html, const std::vector<As2Tag>& tags, std::size_t max_input = kMaxHtmlInput);
 
 // How a mentioned actor (a DID or AP actor id) is linked: its (bridged) actor URL and its handle,

@@ -7,6 +7,7 @@
 #include <gumbo.h>
 
 #include "bridge/base/url.h"
+#include "protocols/activitypub/html_parse_budget.h"
 #include "protocols/activitypub/html_text.h"
 
 namespace causeway::activitypub {
@@ -315,8 +316,7 @@ class HtmlReader {
     const GumboElement& e = n->v.element;
     auto href = attribute(e, "href");
     std::string shown = plain_text_of(n);
-    bool hashtag_class = has_token(e, "class", "hashtag");
-    if (hashtag_class || has_token(e, "rel", "tag")) {
+    if (has_token(e, "class", "hashtag") || has_token(e, "rel", "tag")) {
       if (hashtag(shown)) return std::nullopt;
     } else if (mention(e, href, shown)) {
       return std::nullopt;
@@ -356,32 +356,6 @@ class HtmlReader {
   bool in_link_ = false;
 };
 
-bool is_void_element(std::string_view name) {
-  static constexpr std::string_view kVoid[] = {"area", "base", "br", "col", "embed", "hr", "img",
-                                               "input", "link", "meta", "source", "track", "wbr"};
-  return std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid);
-}
-
-// The length of the longest prefix of `html` in which at most `max_open` elements are open, by a
-// naive count: start tags of non-void elements minus end tags. It over-counts (implied end tags,
-// "<" in attribute values), which only cuts hostile or very odd input early.
-std::size_t shallow_prefix(std::string_view html, std::size_t max_open) {
-  std::size_t open = 0;
-  for (std::size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
-    bool closing = i + 1 < html.size() && html[i + 1] == '/';
-    auto name_start = i + 1 + (closing ? 1 : 0);
-    auto name_end = name_start;
-    while (name_end < html.size() && std::isalnum(static_cast<unsigned char>(html[name_end]))) ++name_end;
-    if (name_end == name_start || !std::isalpha(static_cast<unsigned char>(html[name_start]))) continue;
-    if (closing) {
-      if (open > 0) --open;
-    } else if (!is_void_element(lower(html.substr(name_start, name_end - name_start))) && ++open > max_open) {
-      return i;
-    }
-  }
-  return html.size();
-}
-
 }  // namespace
 
 std::vector<As2Tag> tags_of(const nlohmann::json& note) {
@@ -414,7 +388,7 @@ RichText html_to_text(std::string_view html, const std::vector<As2Tag>& tags, st
     for (int back = 0; back < 3 && cut > 0 && !is_utf8_boundary(html, cut); ++back) --cut;
     html = html.substr(0, cut);
   }
-  html = html.substr(0, shallow_prefix(html, kMaxOpenElements));
+  html = html.substr(0, html_prefix_within(html));
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are of no use here, and recording them costs memory
   GumboOutput* doc = gumbo_parse_with_options(&options, html.data(), html.size());

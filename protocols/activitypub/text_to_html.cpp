@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cctype>
 
 #include "bridge/base/url.h"
 #include "protocols/activitypub/html_text.h"
@@ -19,22 +18,6 @@ void escape_into(std::string& out, std::string_view s) {
       default: out += c;
     }
   }
-}
-
-// Tags may be any Unicode; in a URL path everything but unreserved characters is encoded.
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 class HtmlWriter {
@@ -73,7 +56,7 @@ class HtmlWriter {
   }
 
   void hashtag(const std::string& tag, std::string_view shown) {
-    std::string href = std::string(tag_base_) + percent_encode(tag);
+    std::string href = std::string(tag_base_) + percent_encode(tag);  // tags may be any Unicode
     if (!is_web_link(href)) return text(shown);
     if (shown.starts_with('#')) shown.remove_prefix(1);
     open_anchor(href, R"( rel="tag" class="mention hashtag">#<span>)");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bridge/base/base64.h"
+#include "bridge/base/url.h"
 #include "protocols/atproto/cid.h"
 #include "protocols/atproto/dag_cbor.h"
 
@@ -12,21 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::int64_t kSecond = 1'000'000;
-
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::chrono::seconds seconds_ceil(std::int64_t us) {
   return std::chrono::seconds((std::max<std::int64_t>(us, 0) + kSecond - 1) / kSecond);
@@ -264,7 +250,7 @@ XrpcResult<HttpResponse> XrpcClient::send(const Call& c, const std::optional<std
   request.method = c.procedure ? "POST" : "GET";
   request.url = pds_url_ + "/xrpc/" + c.nsid;
   for (size_t i = 0; i < c.params.size(); ++i)
-    request.url += (i == 0 ? "?" : "&") + percent_encode(c.params[i].first) + "=" + percent_encode(c.params[i].second);
+    request.url += (i == 0 ? "?" : "&") + percent_encode(c.params[i].first, ":") + "=" + percent_encode(c.params[i].second, ":");
   request.headers.emplace_back("Accept", c.blob && !c.procedure ? "*/*" : "application/json");
   if (c.procedure) {
     request.headers.emplace_back("Content-Type", c.content_type);

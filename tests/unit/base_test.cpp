@@ -35,6 +35,11 @@ TEST_CASE("only http(s) URLs with a host count as web links", "[url]") {
   CHECK_FALSE(is_web_link("/relative/path"));
 }
 
+TEST_CASE("percent-encoding keeps unreserved characters and those asked for", "[url]") {
+  CHECK(percent_encode("日本 a-b_c.d~e/f:g") == "%E6%97%A5%E6%9C%AC%20a-b_c.d~e%2Ff%3Ag");
+  CHECK(percent_encode("did:plc:x/y", ":") == "did:plc:x%2Fy");
+}
+
 TEST_CASE("host:port values are parsed strictly", "[url]") {
   CHECK(parse_host_port("127.0.0.1:8480")->to_string() == "127.0.0.1:8480");
   CHECK(parse_host_port("[::1]:80")->host == "::1");

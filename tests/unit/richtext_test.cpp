@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bridge/rich_text.h"
+#include "protocols/activitypub/html_parse_budget.h"
 #include "protocols/activitypub/html_text.h"
 #include "protocols/atproto/post_text.h"
 
@@ -329,22 +330,41 @@ TEST_CASE("malformed, oversized and hostile HTML still yields text", "[html]") {
   CHECK(html_to_text("a\xff" "b", {}).text == "a\uFFFD" "b");  // invalid UTF-8 is replaced, not passed on
   CHECK(html_to_text("", {}) == RichText{});
 
-  // Deep nesting is cut where kMaxOpenElements are open; shallower text is all kept.
+  // Input shaped to make parsing slow is cut before the first start tag past the budget.
   std::string deep;
   for (int i = 0; i < 50000; ++i) deep += "<div>";
   CHECK(html_to_text("a" + deep + "x", {}).text == "a");
-  CHECK(html_to_text(deep.substr(0, 5 * kMaxOpenElements) + "x", {}).text == "x");
+  CHECK(html_to_text(deep.substr(0, 5 * 4096) + "x", {}).text == "x");
   std::string formatting;
   for (int i = 0; i < 15000; ++i) formatting += "<b><i>x</i></b>";
-  CHECK(html_to_text(formatting, {}).text == std::string(15000, 'x'));
-  std::string unclosed;
-  for (std::size_t i = 0; i < kMaxOpenElements / 2; ++i) unclosed += "<li>x<p>y<br>";
-  CHECK(html_to_text(unclosed, {}).text.size() == kMaxOpenElements * 3 - 2);  // "x\n\ny\n\n" each, less the last "\n\n"
+  CHECK(html_to_text(formatting, {}).text == std::string(2048, 'x'));
+  std::string flood = "<p>hi</p><div";
+  for (int i = 0; i < 300; ++i) flood += " a" + std::to_string(i);
+  CHECK(html_to_text(flood + ">x", {}).text == "hi");
 
   std::string big = "<p>" + std::string(300 * 1024, 'a') + "</p>";
   CHECK(html_to_text(big, {}).text == std::string(kMaxHtmlInput - 3, 'a'));
   // The cut never splits a UTF-8 sequence: 10 bytes of 日日日日 keep three characters.
   CHECK(html_to_text("日日日日", {}, 10).text == "日日日");
+}
+
+TEST_CASE("the HTML parse budget counts every possible start tag, measured as the tokenizer reads it", "[html]") {
+  HtmlParseBudget small{3, 2, 40};
+  CHECK(html_prefix_within("<p>a</p><p>b</p><p>c</p>", small) == 24);  // end tags are free
+  CHECK(html_prefix_within("<p>a</p><p>b</p><p>c</p><p>d", small) == 24);
+  // Attributes with and without values, quoted or not, run on after a quote or after '/'.
+  CHECK(html_prefix_within(R"(<a href="x" class=y>ok</a><b c d e>)", small) == 26);
+  CHECK(html_prefix_within(R"(<a x="1"y='2'z>)", small) == 0);
+  CHECK(html_prefix_within("<a/x/y/z>", small) == 0);
+  CHECK(html_prefix_within("<a/x/y>", small) == 7);
+  // '>' inside a quoted value does not end the tag: t, u and v are all its attributes.
+  CHECK(html_prefix_within(R"(<a t="> <b" u v>)", small) == 0);
+  // Possible start tags in comments count too: the count errs high, never low.
+  CHECK(html_prefix_within("<!-- <x> <y> --><p>z</p><q>", small) == 24);
+  // A tag longer than the byte bound is cut even if it would end later; text is not a tag.
+  CHECK(html_prefix_within("ab<img src=\"" + std::string(100, 'x') + "\">", small) == 2);
+  CHECK(html_prefix_within("<p>" + std::string(100, 'x'), small) == 103);
+  CHECK(html_prefix_within("a < b <3 <", small) == 10);
 }
 
 TEST_CASE("text to HTML escapes first, then wraps only safe, well-formed facets", "[html]") {
