@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/base/url.h"
+#include "protocols/activitypub/html_text.h"
 
 namespace causeway {
 namespace {
@@ -23,7 +24,8 @@ ap::LocalActor actor_from(const std::string& did, const json& j) {
   a.key = did;
   a.username = j.value("handle", did);
   a.display_name = j.value("name", "");
-  a.summary = j.value("summary", "");
+  // A Bluesky description is plain text; the fediverse reads `summary` as HTML.
+  a.summary = ap::text_to_html(RichText{j.value("summary", ""), {}}, nullptr, "https://bsky.app/hashtag/");
   a.icon_url = j.value("icon", "");
   return a;
 }

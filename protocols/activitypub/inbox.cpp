@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "bridge/decisions.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/stable_id.h"
@@ -130,8 +131,17 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
     return reject(401, "key owner mismatch: signed by " + *owner + " for an activity of " + view->actor, request);
   if (host_of_url(view->id) != host_of_url(view->actor))
     return reject(400, "activity id " + view->id + " is not on its actor's host", request);
-  if (d_.domain_blocked && d_.domain_blocked(host_of_url(view->actor)))
+  if (d_.domain_blocked && d_.domain_blocked(host_of_url(view->actor))) {
+    // Nothing of it is stored, but the operator can still ask why it never crossed.
+    WriteBatch batch = d_.store.batch();
+    Decisions decisions(d_.store);
+    std::string reason = "author's domain blocked: " + host_of_url(view->actor) + " (fediverse.blocked_domains)";
+    decisions.record(batch, Decision{view->id, "", Outcome::not_bridged, reason, "", "", d_.clock()});
+    if (view->object_id && *view->object_id != view->id)
+      decisions.record(batch, Decision{*view->object_id, "", Outcome::not_bridged, reason, "", "", d_.clock()});
+    (void)d_.store.write(batch, Durability::buffered);
     return reject(403, "domain blocked: " + host_of_url(view->actor), request);
+  }
 
   auto seen = d_.store.get(Family::seen, "ap/" + view->id);
   if (seen.ok() && seen->has_value()) {

@@ -2,6 +2,7 @@
 // mirror account and a Bluesky user): what each side's users would see.
 #include <catch2/catch.hpp>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <thread>
@@ -182,6 +183,48 @@ TEST_CASE("with bluesky_posting: approved, a Bluesky reply is held until an oper
   CHECK(approved.exit_code == 0);
   CHECK(!b.bridged_as(reply["uri"]).empty());
   CHECK(eventually([&] { return !b.received("alice", "Create").empty(); }));
+}
+
+TEST_CASE("with bluesky_posting: followers, only accounts following the mirror account get in", "[bridge]") {
+  BridgeSetup b("members: { bluesky_posting: followers }");
+  b.join("alice");
+  json note = b.post("alice", "<p>Followers of our Bluesky account may answer.</p>");
+  std::string head = b.bridged_as(note["note"]);
+  INFO("causeway log:\n" << b.causeway->log());
+  REQUIRE(!head.empty());
+  json head_record = b.record(head);
+  json early = b.create(b.bob, "app.bsky.feed.post", post_record("First!", strong_ref(head, head_record)));
+  CHECK(b.not_bridged_because(early["uri"]).find("does not follow the mirror account") != std::string::npos);
+
+  json follow = b.create(b.bob, "app.bsky.graph.follow",
+                         {{"$type", "app.bsky.graph.follow"}, {"subject", b.mirror.did}, {"createdAt", "2026-11-22T06:00:00.000Z"}});
+  CHECK(b.not_bridged_because(follow["uri"]).find("follows the mirror account") != std::string::npos);
+  json later = b.create(b.bob, "app.bsky.feed.post", post_record("Following now.", strong_ref(head, head_record)));
+  CHECK(!b.bridged_as(later["uri"]).empty());
+}
+
+TEST_CASE("a mirror account whose app password is wrong is shown failing; its posts wait", "[bridge]") {
+  BridgeSetup b("", "", "wrong-password-1234");
+  b.join("alice");
+  json note = b.post("alice", "<p>This waits for a working password.</p>");
+  INFO("causeway log:\n" << b.causeway->log());
+  json status;
+  CHECK(eventually([&] {
+    ProcessOutput out = b.causeway->cli({"status", "--config", b.causeway->config().string(), "--json"});
+    status = json::parse(out.out, nullptr, false);
+    return status.is_object() && status["bridges"][0].value("failing", false) && status["bridges"][0].value("retrying", 0) == 1;
+  }));
+  CHECK(status["bridges"][0]["queued"] == 1);
+  ProcessOutput text = b.causeway->cli({"status", "--config", b.causeway->config().string()});
+  CHECK(text.out.find("FAILING") != std::string::npos);
+  httplib::Client client("127.0.0.1", b.causeway->port());
+  auto metrics = client.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("causeway_bridge_failing{bridge=\"townhall\"} 1") != std::string::npos);
+  ProcessOutput why = b.causeway->cli({"why", "--config", b.causeway->config().string(), "--json", note["note"]});
+  json decisions = json::parse(why.out, nullptr, false);
+  REQUIRE(decisions.is_array());
+  CHECK(decisions.back()["outcome"] == "queued");  // not dropped: it waits
 }
 
 TEST_CASE("posts from a domain the bridge blocks are not bridged, and why says so", "[bridge]") {

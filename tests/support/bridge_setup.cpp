@@ -8,10 +8,11 @@ namespace causeway::testing {
 
 using nlohmann::json;
 
-BridgeSetup::BridgeSetup(const std::string& bridge_extra, const std::string& config_extra) {
+BridgeSetup::BridgeSetup(const std::string& bridge_extra, const std::string& config_extra,
+                         const std::string& app_password) {
   mirror = pds.create_account("townhall");
   bob = pds.create_account("bob");
-  setenv("TOWNHALL_APP_PASSWORD", mirror.app_password.c_str(), 1);
+  setenv("TOWNHALL_APP_PASSWORD", (app_password.empty() ? mirror.app_password : app_password).c_str(), 1);
   std::string port = pds.url().substr(pds.url().rfind(':') + 1);
   causeway = std::make_unique<CausewayDaemon>(
       R"(

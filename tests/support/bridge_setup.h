@@ -18,7 +18,9 @@ inline constexpr const char* kPublic = "https://www.w3.org/ns/activitystreams#Pu
 
 struct BridgeSetup {
   // `bridge_extra` is added to the bridge's YAML map (e.g. "members: { bluesky_posting: approved }").
-  explicit BridgeSetup(const std::string& bridge_extra = "", const std::string& config_extra = "");
+  // `app_password` overrides the mirror account's real app password (to test a wrong one).
+  explicit BridgeSetup(const std::string& bridge_extra = "", const std::string& config_extra = "",
+                       const std::string& app_password = "");
 
   PdsPeer pds;
   PdsAccount mirror, bob;
