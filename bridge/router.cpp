@@ -11,6 +11,8 @@
 namespace causeway {
 namespace {
 
+constexpr std::uint64_t kMaxBlobBytes = 50'000'000;  // a PDS takes no larger blob
+
 bool mirrors(MirrorDirection d, bool to_bluesky) {
   return d == MirrorDirection::both || d == (to_bluesky ? MirrorDirection::to_bluesky : MirrorDirection::to_fediverse);
 }
@@ -236,6 +238,9 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
     if (!type.empty() && type != "Note" && type != "Article" && type != "Page")
       return decide(batch, event, name, Outcome::not_bridged,
                     type == "Question" ? "polls cannot be represented on Bluesky" : type + " cannot be represented on Bluesky");
+    for (const auto& m : event.media)
+      if (m.mime_type.rfind("video/", 0) == 0 && m.size > kMaxBlobBytes)
+        return decide(batch, event, name, Outcome::not_bridged, "a video over Bluesky's 50 MB limit");
     if (event.kind == EventKind::reply && !mirrors(route->bridge->mirror.replies, true))
       return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to Bluesky (mirror.replies)");
     if (route->bridge->fediverse.host && hooks_.is_member && !hooks_.is_member(route->group_id, event.actor.id))

@@ -90,6 +90,8 @@ void read_object(const json& o, Event& e) {
       m.alt = string_of(a, "name");
       m.width = uint_of(a, "width");
       m.height = uint_of(a, "height");
+      // Not in AS2 proper, but PeerTube and others say it; unknown sizes are checked on fetch.
+      if (auto size = a.find("size"); size != a.end() && size->is_number_unsigned()) m.size = size->get<std::uint64_t>();
       if (m.mime_type.empty() && string_of(a, "type") == "Image") m.mime_type = "image/jpeg";
       e.media.push_back(std::move(m));
     }

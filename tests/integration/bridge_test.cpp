@@ -78,6 +78,14 @@ TEST_CASE("a member's post mirrors to Bluesky with its facets, image and attribu
   CHECK(rec["embed"]["images"][0]["alt"] == "Poster of the meeting");
   CHECK(text.find(note["note"].get<std::string>()) != std::string::npos);  // a link to the original
 
+  // The member edits the post: the copy is edited in place (mirror.updates: put), same at-uri.
+  b.fedify.post("/control/update", {{"actor", "alice"}, {"note", note["note"]}, {"content", "<p>Corrected: the agenda moved.</p>"}});
+  CHECK(eventually([&] {
+    json now = b.record(uri);
+    return !now.is_null() && now["value"]["text"].get<std::string>().find("Corrected: the agenda moved.") != std::string::npos;
+  }, std::chrono::seconds(20)));
+  CHECK(b.why(note["note"]).back()["reason"].get<std::string>().find("edited in place") != std::string::npos);
+
   // The member deletes the post: the Bluesky copy goes too.
   b.fedify.post("/control/delete", {{"actor", "alice"}, {"note", note["note"]}});
   CHECK(eventually([&] { return b.record(uri).is_null(); }, std::chrono::seconds(20)));
