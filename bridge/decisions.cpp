@@ -46,6 +46,9 @@ std::string Decision::describe() const {
 }
 
 void Decisions::record(WriteBatch& batch, const Decision& d) const {
+  // Keys end in "\n<time>": an id holding control characters could pose as another's record.
+  for (unsigned char c : d.native_id)
+    if (c < 0x20 || c == 0x7f) return;
   char at[20];
   std::snprintf(at, sizeof at, "%016llx", static_cast<unsigned long long>(d.at_us));
   nlohmann::json j{{"bridge", d.bridge}, {"outcome", to_string(d.outcome)}, {"reason", d.reason},

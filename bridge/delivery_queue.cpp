@@ -63,6 +63,8 @@ Result<std::vector<Job>> DeliveryQueue::claim_due(std::size_t max, std::string_v
     if (key.substr(0, 16) > now_prefix) return false;
     std::string k(key);
     if (held_.count(k)) return true;
+    // Most due jobs may be another worker's: look for the kind before decoding the whole job.
+    if (!kind_prefix.empty() && value.find("\"kind\":\"" + std::string(kind_prefix)) == std::string_view::npos) return true;
     auto job = decode_job(value);
     if (job && job->kind.compare(0, kind_prefix.size(), kind_prefix) == 0) {
       held_.insert(k);

@@ -13,7 +13,8 @@ namespace causeway {
 enum class Network { activitypub, atproto };
 
 enum class EventKind {
-  post, reply, repost, like, follow, unfollow, accept, reject, remove, update, profile, block, flag
+  post, reply, repost, like, follow, unfollow, accept, reject, remove, update, profile, block, flag,
+  other  // an activity type the bridge does not act on (EmojiReact, Add, Move ...)
 };
 
 // A native id on one network: an ActivityPub URI, or an at-uri with the CID of the version meant.

@@ -15,8 +15,8 @@ struct DecodeFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-constexpr std::array kKindNames = {"post",    "reply",  "repost", "like",    "follow", "unfollow", "accept",
-                                   "reject",  "delete", "update", "profile", "block",  "flag"};
+constexpr std::array kKindNames = {"post",   "reply",  "repost", "like",    "follow", "unfollow", "accept",
+                                   "reject", "delete", "update", "profile", "block",  "flag",     "other"};
 constexpr std::array kNetworkNames = {"activitypub", "atproto"};
 constexpr std::array kVisibilityNames = {"public", "unlisted", "followers_only", "direct"};
 constexpr std::array kFacetNames = {"link", "mention", "hashtag"};

@@ -132,6 +132,19 @@ std::optional<Router::Route> Router::by_mapped_at(const std::string& at_uri) con
   return by_bridge(j.value("bridge", ""));
 }
 
+std::optional<Router::Route> Router::pending_route(const std::string& native_id) const {
+  auto about = decisions_.about(native_id);
+  if (!about.ok() || about->empty()) return std::nullopt;
+  const Decision& last = about->back();
+  if (last.outcome != Outcome::queued && last.outcome != Outcome::held) return std::nullopt;
+  return by_bridge(last.bridge);
+}
+
+bool Router::gone(const Store& store, const std::string& native_id) {
+  auto v = store.get(Family::idmap, "gone/" + native_id);
+  return v.ok() && v->has_value();
+}
+
 void Router::count(const Event& event, const std::string& bridge, const char* outcome) {
   metrics_
       .counter("causeway_bridge_events_total", "Events routed, by bridge, source network, kind and outcome.",
@@ -143,10 +156,10 @@ void Router::count(const Event& event, const std::string& bridge, const char* ou
 }
 
 void Router::decide(WriteBatch& batch, const Event& event, const std::string& bridge, Outcome outcome,
-                    const std::string& reason) {
+                    const std::string& reason, bool about_object) {
   Decision d{event.origin.activity_id, bridge, outcome, reason, "", event.id, clock_()};
   decisions_.record(batch, d);
-  if (!event.origin.object.id.empty() && event.origin.object.id != event.origin.activity_id) {
+  if (about_object && !event.origin.object.id.empty() && event.origin.object.id != event.origin.activity_id) {
     d.native_id = event.origin.object.id;
     decisions_.record(batch, d);
   }
@@ -190,6 +203,21 @@ void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, 
   decide(batch, event, route.bridge->name, Outcome::queued, op);
 }
 
+std::optional<std::string> Router::post_refusal(const BridgeConfig& bridge, const Event& event) const {
+  std::string host = host_of_url(event.actor.id);
+  if (host_in_domains(host, config_.blocked_domains) || host_in_domains(host, bridge.blocked.domains))
+    return "author's domain blocked: " + host;
+  if (!event.may_cross()) return std::string(visibility_reason(event.audience.visibility));
+  const std::string& type = event.origin.object_type;
+  if (!type.empty() && type != "Note" && type != "Article" && type != "Page")
+    return type == "Question" ? "polls cannot be represented on Bluesky" : type + " cannot be represented on Bluesky";
+  for (const auto& m : event.media)
+    if (m.mime_type.rfind("video/", 0) == 0 && m.size > kMaxBlobBytes) return std::string("a video over Bluesky's 50 MB limit");
+  if (event.kind == EventKind::reply && !mirrors(bridge.mirror.replies, true))
+    return std::string("replies are not mirrored to Bluesky (mirror.replies)");
+  return std::nullopt;
+}
+
 void Router::route(WriteBatch& batch, const Event& event) {
   if (event.origin.network == Network::activitypub) route_from_fediverse(batch, event);
   else route_from_bluesky(batch, event);
@@ -213,38 +241,57 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
       else route.reset();
       break;
     case EventKind::update:
-      route = by_mapped_ap(object);
-      op = "update";
+    case EventKind::remove: {
+      op = event.kind == EventKind::update ? "update" : "delete";
+      const std::string& target = op == "delete" && event.subject ? event.subject->id : object;
+      auto copy = idmap_.bluesky_copy(target);
+      if (copy.ok() && copy->has_value()) {
+        route = by_bridge((*copy)->bridge);
+        // Only the author may change or remove what was bridged of theirs.
+        if (route && !(*copy)->author.empty() && (*copy)->author != event.actor.id)
+          return decide(batch, event, route->bridge->name, Outcome::not_bridged,
+                        "only its author may edit or delete it; this came from " + event.actor.id);
+      } else if (auto pending = pending_route(target)) {
+        if (op == "delete") {
+          // The copy is not made yet: make sure it never is.
+          batch.put(Family::idmap, "gone/" + target, event.id);
+          return decide(batch, event, pending->bridge->name, Outcome::not_bridged,
+                        "deleted before it crossed; its copy will not be made");
+        }
+        return decide(batch, event, pending->bridge->name, Outcome::not_bridged,
+                      "edited before it crossed; the version already on its way goes");
+      }
+      if (route && op == "update" && event.origin.object_type.empty())
+        return decide(batch, event, route->bridge->name, Outcome::not_bridged,
+                      "the edit carries no content from its author's server");
       break;
-    case EventKind::remove:
-      route = by_mapped_ap(event.subject ? event.subject->id : object);
-      op = "delete";
-      break;
+    }
     default:
       return;  // follows, accepts, likes ...: the ActivityPub side's own business
   }
   if (!route) return;  // nothing to do with any bridge
   const std::string& name = route->bridge->name;
+  if (op == "post" || op == "fetch_post") {
+    // The same post can reach us twice (addressed to us, and announced by a group).
+    auto copy = idmap_.bluesky_copy(object);
+    if (copy.ok() && copy->has_value() && !(*copy)->records.empty())
+      return decide(batch, event, name, Outcome::not_bridged, "already bridged as " + (*copy)->records.front().uri, false);
+    // (Said of this activity only: the post's own story stays "queued", then "bridged".)
+    if (pending_route(object)) return decide(batch, event, name, Outcome::not_bridged, "already on its way", false);
+  }
   if (hooks_.is_local && (hooks_.is_local(event.actor.id) || hooks_.is_local(object)))
     return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (loop prevention)");
   if (!route->bridge->bluesky) return decide(batch, event, name, Outcome::not_bridged, "the bridge has no Bluesky side");
-  std::string host = host_of_url(event.actor.id);
-  if (host_in_domains(host, config_.blocked_domains) || host_in_domains(host, route->bridge->blocked.domains))
-    return decide(batch, event, name, Outcome::not_bridged, "author's domain blocked: " + host);
-  if (op == "post" || op == "update") {
-    if (!event.may_cross())
-      return decide(batch, event, name, Outcome::not_bridged, visibility_reason(event.audience.visibility));
-    const std::string& type = event.origin.object_type;
-    if (!type.empty() && type != "Note" && type != "Article" && type != "Page")
-      return decide(batch, event, name, Outcome::not_bridged,
-                    type == "Question" ? "polls cannot be represented on Bluesky" : type + " cannot be represented on Bluesky");
-    for (const auto& m : event.media)
-      if (m.mime_type.rfind("video/", 0) == 0 && m.size > kMaxBlobBytes)
-        return decide(batch, event, name, Outcome::not_bridged, "a video over Bluesky's 50 MB limit");
-    if (event.kind == EventKind::reply && !mirrors(route->bridge->mirror.replies, true))
-      return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to Bluesky (mirror.replies)");
+  if (op == "delete") {
+    // Deletes always go through: what was bridged before a block must still be removable.
+  } else if (op == "post" || op == "update") {
+    if (auto refused = post_refusal(*route->bridge, event)) return decide(batch, event, name, Outcome::not_bridged, *refused);
     if (route->bridge->fediverse.host && hooks_.is_member && !hooks_.is_member(route->group_id, event.actor.id))
       return decide(batch, event, name, Outcome::not_bridged, "the author is not a member of the group");
+  } else {
+    std::string host = host_of_url(event.actor.id);
+    if (host_in_domains(host, config_.blocked_domains) || host_in_domains(host, route->bridge->blocked.domains))
+      return decide(batch, event, name, Outcome::not_bridged, "the group's domain is blocked: " + host);
   }
   enqueue(batch, event, *route, kToBlueskyJob, op, route->bridge->bluesky->pds.to_string());
 }
@@ -283,6 +330,12 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
       if (!event.subject) return;
       if (moderation_.remove_follow_record(batch, event.subject->id)) return;
       route = by_mapped_at(event.subject->id);
+      if (!route)
+        if (auto pending = pending_route(event.subject->id)) {
+          batch.put(Family::idmap, "gone/" + event.subject->id, event.id);
+          return decide(batch, event, pending->bridge->name, Outcome::not_bridged,
+                        "deleted before it crossed; its copy will not be made");
+        }
       op = "delete";
       break;
     case EventKind::update:
@@ -301,7 +354,7 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
   auto blocked = [&](const std::vector<std::string>& list) {
     return std::find(list.begin(), list.end(), author) != list.end();
   };
-  if (blocked(config_.blocked_accounts) || blocked(route->bridge->blocked.dids))
+  if (op != "delete" && (blocked(config_.blocked_accounts) || blocked(route->bridge->blocked.dids)))
     return decide(batch, event, name, Outcome::not_bridged, "account blocked: " + author);
   if (op == "reply" && !mirrors(route->bridge->mirror.replies, false))
     return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to the fediverse (mirror.replies)");

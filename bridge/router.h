@@ -59,10 +59,16 @@ class Router {
   std::optional<std::string> mirror_did(const std::string& bridge) const;
   std::optional<std::string> group_id(const std::string& bridge) const;
 
+  // Why a fediverse post may not cross to Bluesky on `bridge` (blocked domain, visibility, type,
+  // size, mirror settings), or nullopt. Also applied to posts fetched later (followed groups).
+  std::optional<std::string> post_refusal(const BridgeConfig& bridge, const Event& event) const;
+
   // Decides for a stored event (its id set) and adds the job or the decision to `batch`.
   void route(WriteBatch& batch, const Event& event);
 
   const Decisions& decisions() const { return decisions_; }
+  // Whether `native_id` was deleted before its copy was made (the copy must then never be made).
+  static bool gone(const Store& store, const std::string& native_id);
   const Moderation& moderation() const { return moderation_; }
 
  private:
@@ -79,9 +85,12 @@ class Router {
   std::optional<Route> by_mirror_did(const std::string& did) const;
   std::optional<Route> by_mapped_ap(const std::string& ap_id) const;
   std::optional<Route> by_mapped_at(const std::string& at_uri) const;
+  // The bridge whose copy of `native_id` is still queued or held, if any.
+  std::optional<Route> pending_route(const std::string& native_id) const;
 
+  // Records the decision about the event's activity and (unless told not to) its object.
   void decide(WriteBatch& batch, const Event& event, const std::string& bridge, Outcome outcome,
-              const std::string& reason);
+              const std::string& reason, bool about_object = true);
   void enqueue(WriteBatch& batch, const Event& event, const Route& route, const char* kind, const std::string& op,
                const std::string& target);
   void count(const Event& event, const std::string& bridge, const char* outcome);

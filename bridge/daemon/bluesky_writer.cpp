@@ -16,7 +16,6 @@ namespace {
 constexpr const char* kPost = "app.bsky.feed.post";
 constexpr std::size_t kMaxImageBytes = 1'000'000;  // Bluesky's limit for images in posts
 constexpr std::int64_t kLoginRetryUs = 60'000'000;  // a failing account is tried again after a minute
-constexpr std::int64_t kParentWaitUs = 600'000'000;  // how long a reply waits for its parent's copy
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
@@ -44,9 +43,17 @@ std::vector<std::string> labels_for(const Event& event) {
   return {};
 }
 
+// Event ids are 16 hex digits of microseconds then 6 of sequence (EventIdGenerator).
 std::int64_t micros_of_event_id(const std::string& id) {
   try {
     return static_cast<std::int64_t>(std::stoull(id.substr(0, 16), nullptr, 16));
+  } catch (...) {
+    return 0;
+  }
+}
+unsigned sequence_of_event_id(const std::string& id) {
+  try {
+    return static_cast<unsigned>(std::stoul(id.substr(16, 6), nullptr, 16));
   } catch (...) {
     return 0;
   }
@@ -111,7 +118,7 @@ atproto::XrpcClient* BlueskyWriter::client_for(const BridgeConfig& bridge, std::
   return slot.get();
 }
 
-BlueskyWriter::Outcome BlueskyWriter::from_error(const atproto::XrpcError& error, const std::string& bridge) {
+StepOutcome BlueskyWriter::from_error(const atproto::XrpcError& error, const std::string& bridge) {
   using K = atproto::XrpcError::Kind;
   switch (error.kind) {
     case K::auth:
@@ -170,7 +177,9 @@ Result<std::vector<atproto::PostFields>> BlueskyWriter::render(const BridgeConfi
     if (parts.size() > 1) notes.push_back("long post: a thread of " + std::to_string(parts.size()) + " posts");
   }
   if (parts.empty()) return make_error("the post has no text to carry");
-  std::int64_t created = event.created_at_us ? event.created_at_us : event.received_at_us;
+  // A claimed time far off (before 2000, or over a day ahead) is not used: receipt time is closer.
+  std::int64_t created = event.created_at_us;
+  if (created < 946'684'800'000'000LL || created > event.received_at_us + 86'400'000'000LL) created = event.received_at_us;
   std::vector<atproto::PostFields> out;
   for (auto& part : parts) {
     atproto::PostFields f;
@@ -224,8 +233,10 @@ std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClien
   return images;
 }
 
-BlueskyWriter::Outcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
+StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
                                            WriteBatch& batch) {
+  if (Router::gone(d_.store, event.origin.object.id))
+    return {Step::give_up, "deleted before it crossed", std::nullopt};
   std::vector<std::string> notes;
   std::optional<atproto::ReplyRefs> reply;
   if (event.thread.parent) {
@@ -236,10 +247,7 @@ BlueskyWriter::Outcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::
       StrongRef root = c.root.uri.empty() ? c.records.front() : c.root;
       reply = atproto::ReplyRefs{{root.uri, root.cid}, {c.records.front().uri, c.records.front().cid}};
     } else {
-      auto about = d_.router.decisions().about(event.thread.parent->id);
-      bool pending = about.ok() && !about->empty() &&
-                     (about->back().outcome == causeway::Outcome::queued || about->back().outcome == causeway::Outcome::held);
-      if (pending && now_us() - event.received_at_us < kParentWaitUs)
+      if (still_coming(d_.router.decisions(), event.thread.parent->id, event.received_at_us))
         return {Step::wait, "waiting for its parent to reach Bluesky", now_us() + 1'000'000};
       return {Step::give_up, "it replies to a post that is not on Bluesky (" + event.thread.parent->id + ")", std::nullopt};
     }
@@ -257,14 +265,24 @@ BlueskyWriter::Outcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::
     (*parts)[0].card_title = "Original post" + (who.handle.empty() ? std::string() : " by @" + who.handle);
   }
   std::int64_t micros = micros_of_event_id(event.id);
+  unsigned sequence = sequence_of_event_id(event.id);
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {
     atproto::PostFields& f = (*parts)[i];
     if (i == 0) f.reply = reply;
     else f.reply = atproto::ReplyRefs{reply ? reply->root : atproto::PostRef{refs[0].uri, refs[0].cid},
                                       {refs[i - 1].uri, refs[i - 1].cid}};
-    auto made = client.create_record(kPost, atproto::post_record(f), atproto::deterministic_rkey(micros, i));
-    if (!made) return from_error(made.error(), bridge.name);
+    std::string rkey = atproto::deterministic_rkey(micros, sequence, i);
+    auto made = client.create_record(kPost, atproto::post_record(f), rkey);
+    // The key is this job's own: an earlier try wrote it with other inputs (a profile fetched
+    // since, an image that failed then). This version replaces it.
+    if (!made && made.error().kind == atproto::XrpcError::Kind::conflict) made = client.put_record(kPost, rkey, atproto::post_record(f));
+    if (!made) {
+      StepOutcome failed = from_error(made.error(), bridge.name);
+      if (failed.step == Step::give_up)  // leave no half thread behind, unmapped
+        for (const auto& r : refs) (void)client.delete_record(kPost, atproto::rkey_of(r.uri));
+      return failed;
+    }
     refs.push_back(StrongRef{made->uri, made->cid});
   }
   BlueskyCopy copy;
@@ -278,7 +296,7 @@ BlueskyWriter::Outcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::
   return {Step::done, refs.front().uri + (notes.empty() ? "" : "\n" + join(notes)), std::nullopt};
 }
 
-BlueskyWriter::Outcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto::XrpcClient& client,
+StepOutcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto::XrpcClient& client,
                                              const Event& event, WriteBatch& batch) {
   std::string target = event.subject ? event.subject->id : event.origin.object.id;
   auto copy = idmap_.bluesky_copy(target);
@@ -293,14 +311,14 @@ BlueskyWriter::Outcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto
   return {Step::done, "deleted " + (*copy)->records.front().uri, std::nullopt};
 }
 
-BlueskyWriter::Outcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClient& client,
+StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClient& client,
                                              const Event& event, WriteBatch& batch) {
   const std::string& target = event.origin.object.id;
   auto copy = idmap_.bluesky_copy(target);
   if (!copy) return {Step::retry, copy.error(), std::nullopt};
   if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or deleted)", std::nullopt};
   if (bridge.mirror.updates == MirrorConfig::Updates::recreate) {
-    Outcome removed = remove(bridge, client, event, batch);
+    StepOutcome removed = remove(bridge, client, event, batch);
     if (removed.step != Step::done) return removed;
     Event fresh = event;
     fresh.thread.parent.reset();
@@ -309,7 +327,7 @@ BlueskyWriter::Outcome BlueskyWriter::update(const BridgeConfig& bridge, atproto
       auto parent_ap = idmap_.ap_id((*copy)->parent.uri);
       if (parent_ap.ok() && parent_ap->has_value()) fresh.thread.parent = NativeRef{Network::activitypub, **parent_ap, ""};
     }
-    Outcome made = post(bridge, client, fresh, batch);
+    StepOutcome made = post(bridge, client, fresh, batch);
     if (made.step == Step::done) made.message += "\nedited: deleted and posted again (mirror.updates: recreate)";
     return made;
   }
@@ -331,7 +349,8 @@ BlueskyWriter::Outcome BlueskyWriter::update(const BridgeConfig& bridge, atproto
                                    {refs[i - 1].uri, refs[i - 1].cid}};
     atproto::XrpcResult<atproto::RecordRef> written =
         i < old.records.size() ? client.put_record(kPost, atproto::rkey_of(old.records[i].uri), atproto::post_record(f))
-                               : client.create_record(kPost, atproto::post_record(f), atproto::deterministic_rkey(micros, i));
+                               : client.create_record(kPost, atproto::post_record(f),
+                                                      atproto::deterministic_rkey(micros, sequence_of_event_id(event.id), i));
     if (!written) return from_error(written.error(), bridge.name);
     refs.push_back(StrongRef{written->uri, written->cid});
   }
@@ -349,98 +368,46 @@ BlueskyWriter::Outcome BlueskyWriter::update(const BridgeConfig& bridge, atproto
 }
 
 void BlueskyWriter::handle(Job job) {
-  auto bj = decode_bridge_job(job.payload);
-  if (!bj) {
-    (void)d_.queue.give_up(job, "job payload is damaged");
-    return;
-  }
-  auto stored = d_.events.get(bj->event_id);
-  const BridgeConfig* bridge = nullptr;
-  for (const auto& b : d_.config.bridges)
-    if (b.name == bj->bridge && b.bluesky) bridge = &b;
-  if (!stored || !stored->has_value() || !bridge) {
-    std::string why = !bridge ? "bridge " + bj->bridge + " is no longer configured" : "event " + bj->event_id + " is gone";
-    spdlog::error("to Bluesky {}: {}", job.id, why);
-    (void)d_.queue.give_up(job, why);
-    return;
-  }
-  Event event = std::move(**stored);
-  std::string error;
-  atproto::XrpcClient* client = client_for(*bridge, error);
-  Outcome outcome;
+  auto loaded = load_bridge_job(job, d_.queue, d_.events, d_.config, "Bluesky");
+  if (!loaded) return;
+  const BridgeConfig& bridge = *loaded->bridge;
+  const std::string& op = loaded->job.op;
+  Event& event = loaded->event;
   WriteBatch batch = d_.store.batch();
-  if (!client) {
+  StepOutcome outcome;
+  std::string error;
+  atproto::XrpcClient* client = bridge.bluesky ? client_for(bridge, error) : nullptr;
+  if (!bridge.bluesky) {
+    outcome = {Step::give_up, "the bridge has no Bluesky side", std::nullopt};
+  } else if (!client) {
     outcome = {Step::retry, error, now_us() + kLoginRetryUs};
-  } else if (bj->op == "post") {
-    outcome = post(*bridge, *client, event, batch);
-  } else if (bj->op == "fetch_post") {
+  } else if (op == "post") {
+    outcome = post(bridge, *client, event, batch);
+  } else if (op == "fetch_post") {
     auto fetched = d_.fetch_post ? d_.fetch_post(event.origin.object.id, event.actor.id)
                                  : Result<Event>(make_error("fetching is not wired"));
     if (!fetched) {
-      outcome = {Step::retry, "fetching the announced post: " + fetched.error(), std::nullopt};
-    } else if (!fetched->may_cross()) {
-      outcome = {Step::give_up, to_string(fetched->audience.visibility) + std::string(" posts are not bridged"), std::nullopt};
+      // "permanent: ..." is an answer that will not change (gone, not a post); others may.
+      bool permanent = fetched.error().rfind("permanent: ", 0) == 0;
+      outcome = {permanent ? Step::give_up : Step::retry,
+                 permanent ? fetched.error().substr(11) : "fetching the announced post: " + fetched.error(), std::nullopt};
+    } else if (auto refused = d_.router.post_refusal(bridge, *fetched)) {
+      outcome = {Step::give_up, *refused, std::nullopt};
     } else {
       fetched->id = event.id;
       fetched->origin.activity_id = event.origin.activity_id;
       fetched->received_at_us = event.received_at_us;
-      outcome = post(*bridge, *client, *fetched, batch);
+      outcome = post(bridge, *client, *fetched, batch);
     }
-  } else if (bj->op == "update") {
-    outcome = update(*bridge, *client, event, batch);
-  } else if (bj->op == "delete") {
-    outcome = remove(*bridge, *client, event, batch);
+  } else if (op == "update") {
+    outcome = update(bridge, *client, event, batch);
+  } else if (op == "delete") {
+    outcome = remove(bridge, *client, event, batch);
   } else {
-    outcome = {Step::give_up, "unknown operation " + bj->op, std::nullopt};
+    outcome = {Step::give_up, "unknown operation " + op, std::nullopt};
   }
-
-  const auto record = [&](causeway::Outcome o, const std::string& reason, const std::string& copy) {
-    Decision d{event.origin.activity_id, bridge->name, o, reason, copy, event.id, now_us()};
-    d_.router.decisions().record(batch, d);
-    if (event.origin.object.id != event.origin.activity_id) {
-      d.native_id = event.origin.object.id;
-      d_.router.decisions().record(batch, d);
-    }
-  };
-  const char* label = "retry";
-  Status s;
-  switch (outcome.step) {
-    case Step::done: {
-      auto nl = outcome.message.find('\n');
-      std::string copy = outcome.message.substr(0, nl);
-      std::string notes = nl == std::string::npos ? "" : outcome.message.substr(nl + 1);
-      record(causeway::Outcome::bridged, notes, copy);
-      s = d_.queue.complete(job, batch);
-      label = "delivered";
-      spdlog::info("bridge {}: {} {} -> {}{}", bridge->name, bj->op, event.origin.object.id, copy,
-                   notes.empty() ? "" : " (" + notes + ")");
-      break;
-    }
-    case Step::give_up:
-      record(causeway::Outcome::not_bridged, outcome.message, "");
-      if (Status w = d_.store.write(batch); !w.ok()) spdlog::error("to Bluesky {}: {}", job.id, w.error());
-      s = d_.queue.give_up(job, outcome.message);
-      label = "failed";
-      spdlog::warn("bridge {}: {} {} not bridged: {}", bridge->name, bj->op, event.origin.object.id, outcome.message);
-      break;
-    case Step::wait:
-      s = d_.queue.release(job, outcome.retry_at_us.value_or(now_us() + 1'000'000));
-      label = "waiting";
-      break;
-    case Step::retry:
-      spdlog::warn("bridge {}: {} {}: will retry: {}", bridge->name, bj->op, event.origin.object.id, outcome.message);
-      s = d_.queue.retry_later(job, outcome.message, outcome.retry_at_us);
-      break;
-  }
-  if (!s.ok()) spdlog::error("to Bluesky {}: updating the queue: {}", job.id, s.error());
-  d_.metrics
-      .counter("causeway_bridge_deliveries_total", "Bridge deliveries by bridge, direction and outcome.",
-               {{"bridge", bridge->name}, {"to", "atproto"}, {"outcome", label}})
-      .inc();
-  if (outcome.step == Step::done)
-    d_.metrics.histogram("causeway_bridge_delivery_seconds", "From receipt to the copy written, per bridge and direction.",
-                         {{"bridge", bridge->name}, {"to", "atproto"}})
-        .observe(static_cast<double>(now_us() - event.received_at_us) / 1e6);
+  if (outcome.step == Step::done) set_failing(bridge.name, false);  // it wrote: the account works
+  settle_bridge_job(Settle{d_.queue, d_.store, d_.router.decisions(), d_.metrics, "atproto"}, job, *loaded, outcome, batch);
 }
 
 }  // namespace causeway

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bridge/base/metrics.h"
+#include "bridge/daemon/bridge_job.h"
 #include "bridge/daemon/job_worker.h"
 #include "bridge/daemon/member_profile.h"
 #include "bridge/decisions.h"
@@ -54,18 +55,11 @@ class BlueskyWriter {
   bool failing(const std::string& bridge) const;
 
  private:
-  enum class Step { done, retry, give_up, wait };
-  struct Outcome {
-    Step step = Step::done;
-    std::string message;   // the copy's id when done, the error otherwise
-    std::optional<std::int64_t> retry_at_us;
-  };
-
   void handle(Job job);
-  Outcome post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
-  Outcome update(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
-  Outcome remove(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
-  Outcome from_error(const atproto::XrpcError& error, const std::string& bridge);
+  StepOutcome post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  StepOutcome update(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  StepOutcome remove(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  StepOutcome from_error(const atproto::XrpcError& error, const std::string& bridge);
   // The post's parts as records, without reply refs and images (the caller adds those).
   Result<std::vector<atproto::PostFields>> render(const BridgeConfig& bridge, const Event& event,
                                                   std::vector<std::string>& notes);

@@ -30,15 +30,6 @@ json decisions_json(const std::vector<Decision>& list) {
   return out;
 }
 
-std::string iso(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 json status_json(const Config& config, Store& store, DeliveryQueue& queue,
                  const std::function<bool(const std::string&)>& failing,
                  const std::function<std::optional<std::string>(const std::string&)>& mirror_did) {
@@ -95,7 +86,7 @@ void print_status(const json& s) {
               << b.value("dead", 0) << " dead\n";
     if (b.contains("last_event")) {
       const json& l = b["last_event"];
-      std::cout << "  last:      " << iso(l.value("at_us", std::int64_t{0})) << " " << l.value("from", "") << " "
+      std::cout << "  last:      " << iso8601_utc(l.value("at_us", std::int64_t{0})) << " " << l.value("from", "") << " "
                 << l.value("kind", "") << " " << l.value("id", "") << " (" << l.value("outcome", "") << ")\n";
     } else {
       std::cout << "  last:      no event yet\n";
@@ -162,7 +153,7 @@ int run_why(const ParsedArgs& args) {
     return kExitFailed;
   }
   for (const auto& d : list)
-    std::cout << iso(d.value("at_us", std::int64_t{0})) << " " << (d.value("bridge", "").empty() ? "-" : d.value("bridge", ""))
+    std::cout << iso8601_utc(d.value("at_us", std::int64_t{0})) << " " << (d.value("bridge", "").empty() ? "-" : d.value("bridge", ""))
               << ": " << d.value("text", "") << '\n';
   return kExitOk;
 }

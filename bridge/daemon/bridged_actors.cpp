@@ -86,10 +86,14 @@ Result<const ap::LocalActor*> BridgedActors::ensure(const std::string& did) {
       auto answer = json::parse(r.response.body, nullptr, false);
       if (answer.is_object() && answer.contains("value") && answer["value"].is_object()) {
         const json& v = answer["value"];
-        if (v.contains("displayName") && v["displayName"].is_string()) profile["name"] = v["displayName"];
-        if (v.contains("description") && v["description"].is_string()) profile["summary"] = v["description"];
+        // Bounded as the lexicon bounds them (640 and 2560 bytes; cut at a byte is fine for display).
+        if (v.contains("displayName") && v["displayName"].is_string())
+          profile["name"] = v["displayName"].get<std::string>().substr(0, 640);
+        if (v.contains("description") && v["description"].is_string())
+          profile["summary"] = v["description"].get<std::string>().substr(0, 2560);
         if (auto avatar = v.find("avatar"); avatar != v.end() && avatar->is_object())
-          if (auto ref = avatar->find("ref"); ref != avatar->end() && ref->is_object() && ref->contains("$link"))
+          if (auto ref = avatar->find("ref"); ref != avatar->end() && ref->is_object() && ref->contains("$link") &&
+                                              (*ref)["$link"].is_string())
             profile["icon"] = pds + "/xrpc/com.atproto.sync.getBlob?did=" + query_value(did) +
                               "&cid=" + query_value((*ref)["$link"].get<std::string>());
       }

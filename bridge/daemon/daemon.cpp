@@ -126,6 +126,13 @@ int run_daemon(const DaemonOptions& options) {
                                                 return to_bluesky && to_bluesky->failing(bridge);
                                               },
                                               *token});
+  // Bridged actors are known before the first request, so their documents and inboxes answer.
+  auto bluesky = std::make_unique<BlueskyService>(config, **store, events, metrics);
+  bluesky->on_mirror_resolved([&router](const std::string& bridge, const std::string& did) { router.set_mirror_did(bridge, did); });
+  HttpClient writer_http(OutboundPolicy{config.allow_private_addresses},
+                         std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")");
+  BridgedActors bridged(**store, fediverse->actors(), bluesky->identities(), writer_http, now_us);
+  if (Status loaded = bridged.load(); !loaded.ok()) spdlog::error("bridged actors: {}", loaded.error());
   if (Status bound = server.bind(config.server.listen); !bound.ok()) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;
@@ -133,15 +140,9 @@ int run_daemon(const DaemonOptions& options) {
   std::thread http_thread([&server] { server.serve(); });
   fediverse->start();
   for (const auto& [bridge, group] : fediverse->remote_group_ids()) router.set_group_id(bridge, group);
-  auto bluesky = std::make_unique<BlueskyService>(config, **store, events, metrics);
-  bluesky->on_mirror_resolved([&router](const std::string& bridge, const std::string& did) { router.set_mirror_did(bridge, did); });
   bluesky->start();
 
   // The bridge's two writers: fediverse posts to the mirror accounts, Bluesky replies into groups.
-  HttpClient writer_http(OutboundPolicy{config.allow_private_addresses},
-                         std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")");
-  BridgedActors bridged(**store, fediverse->actors(), bluesky->identities(), writer_http, now_us);
-  if (Status loaded = bridged.load(); !loaded.ok()) spdlog::error("bridged actors: {}", loaded.error());
   to_bluesky = std::make_unique<BlueskyWriter>(BlueskyWriterDeps{
       config, **store, events, fediverse->queue(), router, metrics, writer_http, *vault,
       [&fediverse](const std::string& actor) { return fediverse->member_profile(actor); },

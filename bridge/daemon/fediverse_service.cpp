@@ -37,6 +37,12 @@ int page_of(const httplib::Request& req) {
   }
 }
 
+// A string member of a remote document, "" when absent or of another type (never throws).
+std::string string_field(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 ap::SignatureScheme scheme_from(causeway::SignatureScheme s) {
   return s == causeway::SignatureScheme::rfc9421 ? ap::SignatureScheme::rfc9421 : ap::SignatureScheme::cavage;
 }
@@ -262,9 +268,9 @@ bool FediverseService::is_member(const std::string& group_id, const std::string&
 Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
   auto doc = fetch_actor(actor_id);
   if (!doc) return Error{doc.error()};
-  ap::Follower f{actor_id, doc->value("inbox", ""), "", "", now_us()};
+  ap::Follower f{actor_id, string_field(*doc, "inbox"), "", "", now_us()};
   if (auto endpoints = doc->find("endpoints"); endpoints != doc->end() && endpoints->is_object())
-    f.shared_inbox = endpoints->value("sharedInbox", "");
+    f.shared_inbox = string_field(*endpoints, "sharedInbox");
   if (f.inbox.empty()) return make_error(actor_id + " has no inbox");
   return f;
 }
@@ -279,16 +285,16 @@ Result<MemberProfile> FediverseService::member_profile(const std::string& actor_
   auto doc = fetch_actor(actor_id);
   if (!doc) return Error{doc.error()};
   MemberProfile p;
-  p.name = doc->value("name", "");
-  p.handle = doc->value("preferredUsername", "") + "@" + host_of_url(actor_id);
-  auto url = doc->find("url");
-  p.url = url != doc->end() && url->is_string() ? url->get<std::string>() : actor_id;
+  p.name = string_field(*doc, "name").substr(0, 200);
+  p.handle = string_field(*doc, "preferredUsername").substr(0, 200) + "@" + host_of_url(actor_id);
+  p.url = string_field(*doc, "url");
+  if (p.url.empty()) p.url = actor_id;
   std::lock_guard lock(profiles_mu_);
   profiles_[actor_id] = {now_us(), p};
   return p;
 }
 
-Result<Event> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id) {
+Result<Event> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {
   HttpRequest request;
   request.url = object_id;
   request.headers = {{"Accept", "application/activity+json"}};
@@ -297,14 +303,26 @@ Result<Event> FediverseService::fetch_post(const std::string& object_id, const s
       spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
   });
   if (!r.ok()) return make_error(r.message);
+  if (r.response.status == 404 || r.response.status == 410)
+    return make_error("permanent: gone from its server (HTTP " + std::to_string(r.response.status) + ")");
   if (r.response.status != 200) return make_error(object_id + ": HTTP " + std::to_string(r.response.status));
   auto doc = ap::parse_as2(r.response.body);
-  if (!doc) return make_error(object_id + ": " + doc.error());
-  if (ap::id_of(*doc).value_or("") != object_id) return make_error(object_id + ": the document has another id");
+  if (!doc) return make_error("permanent: " + object_id + ": " + doc.error());
+  if (ap::id_of(*doc).value_or("") != object_id) return make_error("permanent: " + object_id + ": the document has another id");
+  std::string type = string_field(*doc, "type");
+  // FEP-1b12 groups announce their members' activities: a Create carries the post itself.
+  if (type == "Create" && depth == 0) {
+    auto inner = doc->contains("object") ? ap::id_of((*doc)["object"]) : std::nullopt;
+    if (!inner) return make_error("permanent: the announced Create has no object");
+    return fetch_post(*inner, group_id, depth + 1);
+  }
+  if (type != "Note" && type != "Article" && type != "Page" && type != "Question")
+    return make_error("permanent: the group announced a " + (type.empty() ? std::string("document without a type") : type) +
+                      ", not a post (edits and deletes through followed groups are not carried yet)");
   std::string author = doc->contains("attributedTo") ? ap::id_of((*doc)["attributedTo"]).value_or("") : "";
   // Trusted because it came from its origin, and only when its author lives there too.
   if (author.empty() || host_of_url(author) != host_of_url(object_id))
-    return make_error(object_id + ": its author is not on its host");
+    return make_error("permanent: " + object_id + ": its author is not on its host");
   Event e;
   e.origin.network = Network::activitypub;
   e.origin.object = {Network::activitypub, object_id, ""};

@@ -53,7 +53,9 @@ class FediverseService {
   // A member's name and handle for the attribution line on Bluesky (cached for an hour).
   Result<MemberProfile> member_profile(const std::string& actor_id);
   // A post a followed group announced, fetched from its origin and read as an Event.
-  Result<Event> fetch_post(const std::string& object_id, const std::string& group_id);
+  // An announced Create is followed to its object (once); anything else that is not a post, or a
+  // 404/410, fails with a message starting "permanent: ".
+  Result<Event> fetch_post(const std::string& object_id, const std::string& group_id, int depth = 0);
   // Whether `actor` is an accepted member of the group hosted here as `group_id`.
   bool is_member(const std::string& group_id, const std::string& actor) const;
 

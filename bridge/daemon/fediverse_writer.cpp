@@ -17,16 +17,7 @@ namespace {
 using nlohmann::json;
 namespace ap = activitypub;
 
-constexpr std::int64_t kParentWaitUs = 600'000'000;
-
-std::string iso_time(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+constexpr std::size_t kMaxMentionedActors = 5;
 
 // "at://did/collection/rkey" -> "collection/rkey"
 std::string record_path(const std::string& at_uri) {
@@ -71,22 +62,25 @@ std::string FediverseWriter::note_html(const Event& event) {
   RichText text{event.content.text, event.content.facets};
   return ap::text_to_html(
       text,
-      [this](const std::string& did) -> ap::MentionLink {
+      [this, made = std::size_t{0}](const std::string& did) mutable -> ap::MentionLink {
         for (const auto& b : d_.config.bridges)
           if (d_.router.mirror_did(b.name) == did) {
             std::string g = group_id(b);
             if (const ap::LocalActor* group = d_.actors.by_url(g))
               return {g, group->username + "@" + d_.actors.host()};
           }
-        if (auto person = d_.bridged.ensure(did); person.ok())
-          return {d_.actors.id(**person), (*person)->username + "@" + d_.actors.host()};
+        // A few mentions become bridged actors; a post cannot make causeway create thousands.
+        if (made++ < kMaxMentionedActors)
+          if (auto person = d_.bridged.ensure(did); person.ok())
+            return {d_.actors.id(**person), (*person)->username + "@" + d_.actors.host()};
         return {"https://bsky.app/profile/" + did, did};
       },
       "https://bsky.app/hashtag/");
 }
 
 Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const ap::LocalActor& from,
-                                         const json& activity, const std::vector<std::string>& extra_actors) {
+                                         const json& activity, const std::vector<std::string>& extra_actors,
+                                         bool to_members) {
   std::vector<ap::Follower> direct;
   for (const auto& actor : extra_actors) {
     if (actor.empty() || d_.actors.by_url(actor)) continue;  // local actors need no delivery
@@ -97,12 +91,14 @@ Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& 
   if (bridge.fediverse.host) {
     const ap::LocalActor* group = d_.actors.by_key("group/" + bridge.fediverse.host->name);
     if (!group) return make_error("the hosted group is missing");
-    d_.outbox.publish(batch, from, activity, direct);
     auto view = ap::view_activity(activity);
     if (!view) return make_error("built an invalid activity: " + view.error());
     auto members = d_.social.followers(group->key);
     if (!members) return Error{members.error()};
-    json announce = ap::group_announce(d_.actors, *group, *view, activity, iso_time(now_us()));
+    // Mastodon ignores a group's Announce of a Delete or Undo: those go to the members directly.
+    if (to_members) direct.insert(direct.end(), members->begin(), members->end());
+    d_.outbox.publish(batch, from, activity, direct);
+    json announce = ap::group_announce(d_.actors, *group, *view, activity, iso8601_utc(now_us()));
     d_.outbox.publish(batch, *group, announce, *members);
     return {};
   }
@@ -115,7 +111,8 @@ Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& 
   return {};
 }
 
-FediverseWriter::Outcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
+StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
+  if (Router::gone(d_.store, event.origin.object.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
   auto person = d_.bridged.ensure(event.actor.id);
   if (!person) return {Step::retry, person.error(), std::nullopt};
   if (handle_blocked(bridge, (*person)->username))
@@ -132,17 +129,14 @@ FediverseWriter::Outcome FediverseWriter::reply(const BridgeConfig& bridge, cons
       in_reply_to = **ap_id;
       if (auto copy = idmap_.bluesky_copy(**ap_id); copy.ok() && copy->has_value()) parent_author = (*copy)->author;
     } else if (ref == &*event.thread.parent) {
-      auto about = d_.router.decisions().about(ref->id);
-      bool pending = about.ok() && !about->empty() &&
-                     (about->back().outcome == causeway::Outcome::queued || about->back().outcome == causeway::Outcome::held);
-      if (pending && now_us() - event.received_at_us < kParentWaitUs)
+      if (still_coming(d_.router.decisions(), ref->id, event.received_at_us))
         return {Step::wait, "waiting for its parent to reach the fediverse", now_us() + 1'000'000};
     }
   }
   const ap::LocalActor& from = **person;
   std::string actor_id = d_.actors.id(from);
   std::string note_id = actor_id + "/" + record_path(event.origin.object.id);
-  std::string published = iso_time(event.created_at_us ? event.created_at_us : event.received_at_us);
+  std::string published = iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us);
   json to = json::array({ap::kPublic});
   json cc = json::array({d_.actors.followers(from)});
   if (!group.empty()) cc.push_back(group);
@@ -153,8 +147,9 @@ FediverseWriter::Outcome FediverseWriter::reply(const BridgeConfig& bridge, cons
       tags.push_back({{"type", "Hashtag"}, {"name", "#" + f.target}, {"href", "https://bsky.app/hashtag/" + f.target}});
   }
   std::string html = note_html(event);
+  std::size_t mentioned = 0;
   for (const auto& f : event.content.facets) {
-    if (f.type != Facet::Type::mention) continue;
+    if (f.type != Facet::Type::mention || mentioned++ >= kMaxMentionedActors) continue;
     if (auto p = d_.bridged.ensure(f.target); p.ok())
       tags.push_back({{"type", "Mention"}, {"href", d_.actors.id(**p)}, {"name", "@" + (*p)->username + "@" + d_.actors.host()}});
   }
@@ -206,9 +201,10 @@ FediverseWriter::Outcome FediverseWriter::reply(const BridgeConfig& bridge, cons
   return {Step::done, note_id, std::nullopt};
 }
 
-FediverseWriter::Outcome FediverseWriter::react(const BridgeConfig& bridge, const Event& event, bool like,
+StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& event, bool like,
                                                 WriteBatch& batch) {
   if (!event.subject) return {Step::give_up, "no subject", std::nullopt};
+  if (Router::gone(d_.store, event.origin.object.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
   auto object = idmap_.ap_id(event.subject->id);
   if (!object) return {Step::retry, object.error(), std::nullopt};
   if (!object->has_value()) {
@@ -229,7 +225,7 @@ FediverseWriter::Outcome FediverseWriter::react(const BridgeConfig& bridge, cons
                 {"type", like ? "Like" : "Announce"},
                 {"actor", actor_id},
                 {"object", **object},
-                {"published", iso_time(event.created_at_us ? event.created_at_us : event.received_at_us)}};
+                {"published", iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us)}};
   json to = json::array(), cc = json::array();
   if (!author.empty()) to.push_back(author);
   if (!like) to.push_back(ap::kPublic), cc.push_back(d_.actors.followers(**person));
@@ -248,7 +244,7 @@ FediverseWriter::Outcome FediverseWriter::react(const BridgeConfig& bridge, cons
   return {Step::done, id, std::nullopt};
 }
 
-FediverseWriter::Outcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
+StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
   const std::string& at_uri = event.subject ? event.subject->id : event.origin.object.id;
   auto ap_id = idmap_.ap_id(at_uri);
   if (!ap_id) return {Step::retry, ap_id.error(), std::nullopt};
@@ -267,8 +263,10 @@ FediverseWriter::Outcome FediverseWriter::remove(const BridgeConfig& bridge, con
                 {"actor", actor_id},
                 {"object", {{"id", **ap_id}, {"type", "Tombstone"}}},
                 {"to", json::array({ap::kPublic})}};
-    batch.put(Family::local, "object/" + **ap_id,
-              json{{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", **ap_id}, {"type", "Tombstone"}}.dump());
+    // Both the note and its Create answer with a Tombstone from now on.
+    for (const std::string& id : {**ap_id, **ap_id + "/activity"})
+      batch.put(Family::local, "object/" + id,
+                json{{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", id}, {"type", "Tombstone"}}.dump());
     if (!(*copy)->parent.uri.empty())
       if (auto parent = idmap_.ap_id((*copy)->parent.uri); parent.ok() && parent->has_value())
         if (auto pc = idmap_.bluesky_copy(**parent); pc.ok() && pc->has_value()) extra.push_back((*pc)->author);
@@ -288,73 +286,24 @@ FediverseWriter::Outcome FediverseWriter::remove(const BridgeConfig& bridge, con
   }
   std::string group = group_id(bridge);
   if (!group.empty()) activity["cc"] = json::array({group});
-  if (Status s = publish_to_group(batch, bridge, *person, activity, extra); !s.ok())
+  if (Status s = publish_to_group(batch, bridge, *person, activity, extra, true); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   idmap_.unlink(batch, **ap_id, **copy);
   return {Step::done, "deleted " + **ap_id, std::nullopt};
 }
 
 void FediverseWriter::handle(Job job) {
-  auto bj = decode_bridge_job(job.payload);
-  if (!bj) {
-    (void)d_.queue.give_up(job, "job payload is damaged");
-    return;
-  }
-  auto stored = d_.events.get(bj->event_id);
-  const BridgeConfig* bridge = nullptr;
-  for (const auto& b : d_.config.bridges)
-    if (b.name == bj->bridge) bridge = &b;
-  if (!stored || !stored->has_value() || !bridge) {
-    std::string why = !bridge ? "bridge " + bj->bridge + " is no longer configured" : "event " + bj->event_id + " is gone";
-    spdlog::error("to the fediverse {}: {}", job.id, why);
-    (void)d_.queue.give_up(job, why);
-    return;
-  }
-  const Event& event = **stored;
+  auto loaded = load_bridge_job(job, d_.queue, d_.events, d_.config, "the fediverse");
+  if (!loaded) return;
+  const std::string& op = loaded->job.op;
   WriteBatch batch = d_.store.batch();
-  Outcome outcome;
-  if (bj->op == "reply") outcome = reply(*bridge, event, batch);
-  else if (bj->op == "like" || bj->op == "repost") outcome = react(*bridge, event, bj->op == "like", batch);
-  else if (bj->op == "delete") outcome = remove(*bridge, event, batch);
-  else outcome = {Step::give_up, "unknown operation " + bj->op, std::nullopt};
-
-  const auto record = [&](causeway::Outcome o, const std::string& reason, const std::string& copy) {
-    d_.router.decisions().record(batch, Decision{event.origin.activity_id, bridge->name, o, reason, copy, event.id, now_us()});
-  };
-  const char* label = "retry";
-  Status s;
-  switch (outcome.step) {
-    case Step::done:
-      record(causeway::Outcome::bridged, "", outcome.message);
-      s = d_.queue.complete(job, batch);
-      label = "delivered";
-      spdlog::info("bridge {}: {} {} -> {}", bridge->name, bj->op, event.origin.activity_id, outcome.message);
-      break;
-    case Step::give_up:
-      record(causeway::Outcome::not_bridged, outcome.message, "");
-      if (Status w = d_.store.write(batch); !w.ok()) spdlog::error("to the fediverse {}: {}", job.id, w.error());
-      s = d_.queue.give_up(job, outcome.message);
-      label = "failed";
-      spdlog::warn("bridge {}: {} {} not bridged: {}", bridge->name, bj->op, event.origin.activity_id, outcome.message);
-      break;
-    case Step::wait:
-      s = d_.queue.release(job, outcome.retry_at_us.value_or(now_us() + 1'000'000));
-      label = "waiting";
-      break;
-    case Step::retry:
-      spdlog::warn("bridge {}: {} {}: will retry: {}", bridge->name, bj->op, event.origin.activity_id, outcome.message);
-      s = d_.queue.retry_later(job, outcome.message, outcome.retry_at_us);
-      break;
-  }
-  if (!s.ok()) spdlog::error("to the fediverse {}: updating the queue: {}", job.id, s.error());
-  d_.metrics
-      .counter("causeway_bridge_deliveries_total", "Bridge deliveries by bridge, direction and outcome.",
-               {{"bridge", bridge->name}, {"to", "activitypub"}, {"outcome", label}})
-      .inc();
-  if (outcome.step == Step::done)
-    d_.metrics.histogram("causeway_bridge_delivery_seconds", "From receipt to the copy written, per bridge and direction.",
-                         {{"bridge", bridge->name}, {"to", "activitypub"}})
-        .observe(static_cast<double>(now_us() - event.received_at_us) / 1e6);
+  StepOutcome outcome;
+  if (op == "reply") outcome = reply(*loaded->bridge, loaded->event, batch);
+  else if (op == "like" || op == "repost") outcome = react(*loaded->bridge, loaded->event, op == "like", batch);
+  else if (op == "delete") outcome = remove(*loaded->bridge, loaded->event, batch);
+  else outcome = {Step::give_up, "unknown operation " + op, std::nullopt};
+  settle_bridge_job(Settle{d_.queue, d_.store, d_.router.decisions(), d_.metrics, "activitypub"}, job, *loaded, outcome,
+                    batch);
 }
 
 }  // namespace causeway

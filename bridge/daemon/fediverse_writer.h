@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/base/metrics.h"
+#include "bridge/daemon/bridge_job.h"
 #include "bridge/daemon/bridged_actors.h"
 #include "bridge/daemon/job_worker.h"
 #include "bridge/event_log.h"
@@ -49,21 +50,16 @@ class FediverseWriter {
   void stop();
 
  private:
-  enum class Step { done, retry, give_up, wait };
-  struct Outcome {
-    Step step = Step::done;
-    std::string message;  // the copy's id when done, the error otherwise
-    std::optional<std::int64_t> retry_at_us;
-  };
-
   void handle(Job job);
-  Outcome reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
-  Outcome react(const BridgeConfig& bridge, const Event& event, bool like, WriteBatch& batch);
-  Outcome remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
-  // Sends `activity` from `from` to the group: announced to the members of a group hosted here,
-  // delivered to the inbox of a followed one; and to `extra` recipients.
+  StepOutcome reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
+  StepOutcome react(const BridgeConfig& bridge, const Event& event, bool like, WriteBatch& batch);
+  StepOutcome remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
+  // Sends `activity` from `from` to the group: announced to the members of a group hosted here
+  // (and, with `to_members`, sent to them directly too), delivered to the inbox of a followed one;
+  // and to `extra` recipients.
   Status publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const activitypub::LocalActor& from,
-                          const nlohmann::json& activity, const std::vector<std::string>& extra_actors);
+                          const nlohmann::json& activity, const std::vector<std::string>& extra_actors,
+                          bool to_members = false);
   std::string group_id(const BridgeConfig& bridge) const;
   std::string note_html(const Event& event);
   bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;

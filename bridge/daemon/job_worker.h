@@ -49,7 +49,15 @@ class JobWorker {
         (void)queue_.release(job, job.due_us);
         continue;
       }
-      handler_(std::move(job));
+      // A handler must not take the daemon down: remote documents are hostile input, and a job
+      // that crashed the process would crash it again on every restart.
+      Job copy = job;
+      try {
+        handler_(std::move(job));
+      } catch (const std::exception& e) {
+        spdlog::error("{} job {}: {}; will retry", kind_, copy.id, e.what());
+        (void)queue_.retry_later(copy, std::string("internal error: ") + e.what());
+      }
       ++n;
     }
     return n;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "bridge/base/clock.h"
 #include "bridge/decisions.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/note_event.h"
@@ -14,15 +15,6 @@ namespace causeway::activitypub {
 namespace {
 
 using nlohmann::json;
-
-std::string iso_time(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 EventKind kind_of(const ActivityView& a) {
   if (a.type == "Create") return a.object && a.object->contains("inReplyTo") && !(*a.object)["inReplyTo"].is_null()
@@ -37,7 +29,8 @@ EventKind kind_of(const ActivityView& a) {
   if (a.type == "Delete") return EventKind::remove;
   if (a.type == "Block") return EventKind::block;
   if (a.type == "Flag") return EventKind::flag;
-  return EventKind::update;
+  if (a.type == "Update") return EventKind::update;
+  return EventKind::other;
 }
 
 Event event_from(const ActivityView& a, const LocalActors& actors) {
@@ -51,8 +44,10 @@ Event event_from(const ActivityView& a, const LocalActors& actors) {
   // Content is taken only from an object its own server sent us. An Announce (or anything else)
   // embedding another server's object could put words in its author's mouth; such objects are
   // fetched from their origin before anyone sees them.
+  // And only when its author is the activity's actor: nobody speaks for someone else.
   bool own_object = a.object && a.object_id && host_of_url(*a.object_id) == host_of_url(a.actor) &&
-                    (a.type == "Create" || a.type == "Update");
+                    (a.type == "Create" || a.type == "Update") && a.object->contains("attributedTo") &&
+                    id_of((*a.object)["attributedTo"]).value_or("") == a.actor;
   if (own_object) read_object(*a.object, e);
   // The activity's addressing decides who sees it (the object's usually says the same).
   json addressing{{"to", a.to}, {"cc", a.cc}};
@@ -225,7 +220,7 @@ void Inbox::handle_group_posts(WriteBatch& batch, const ActivityView& a, const j
       spdlog::error("group {}: cannot list members: {}", group->username, followers.error());
       continue;
     }
-    json announce = group_announce(d_.actors, *group, a, activity, iso_time(d_.clock()));
+    json announce = group_announce(d_.actors, *group, a, activity, iso8601_utc(d_.clock()));
     d_.outbox.publish(batch, *group, announce, *followers);
     spdlog::info("group {}: announcing {} to {} members", group->username, a.id, followers->size());
   }

@@ -64,13 +64,15 @@ json post_record(const PostFields& post) {
   return record;
 }
 
-std::string deterministic_rkey(std::int64_t micros, unsigned index) {
-  // Parts of one post get consecutive microseconds too, so they sort in thread order.
+std::string deterministic_rkey(std::int64_t micros, unsigned sequence, unsigned index) {
   std::uint64_t us = static_cast<std::uint64_t>(micros + index) & ((1ull << 53) - 1);
-  return Tid{(us << 10) | (index & 0x3FF)}.to_string();
+  return Tid{(us << 10) | (sequence & 0x3FF)}.to_string();
 }
 
 std::string atproto_datetime(std::int64_t micros) {
+  // Years 0001-9999 only (the format has four digits); anything else is no real date.
+  constexpr std::int64_t kYear10000 = 253'402'300'800LL * 1'000'000;
+  if (micros < 0 || micros >= kYear10000) micros = 0;
   std::time_t t = static_cast<std::time_t>(micros / 1'000'000);
   std::tm tm{};
   gmtime_r(&t, &tm);

@@ -46,9 +46,10 @@ struct PostFields {
 nlohmann::json post_record(const PostFields& post);
 nlohmann::json facets_json(const std::vector<Facet>& facets);
 
-// A record key that is the same each time for the same (time, index): a TID made of `micros` and
-// a clock id taken from `index`, so part N of a thread made from one event always has one key.
-std::string deterministic_rkey(std::int64_t micros, unsigned index);
+// A record key that is the same each time for the same event and part: a TID of `micros + index`
+// (parts sort in thread order) and a clock id from the event's `sequence`, so two events of the same
+// microsecond get different keys.
+std::string deterministic_rkey(std::int64_t micros, unsigned sequence, unsigned index);
 
 // "2026-11-22T05:05:16.123Z" for microseconds since the epoch.
 std::string atproto_datetime(std::int64_t micros);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "bridge/event_log.h"
+#include "bridge/id_map.h"
 #include "bridge/router.h"
 #include "tests/support/temp_dir.h"
 
@@ -168,4 +169,50 @@ TEST_CASE("with approval, replies wait for the operator; approval queues them, d
   f.store(bluesky_reply("did:plc:carol", "3k4"));
   CHECK(f.last("at://did:plc:carol/app.bsky.feed.post/3k4") == "not bridged: the author was denied by an operator");
   CHECK(f.jobs(kToFediverseJob).empty());
+}
+
+TEST_CASE("only a post's author may edit or delete its copy; a delete before the copy stops it", "[router]") {
+  Fixture f;
+  BlueskyCopy copy;
+  copy.bridge = "townhall";
+  copy.kind = "post";
+  copy.author = "https://social.example/users/alice";
+  copy.records = {{"at://did:plc:mirror/app.bsky.feed.post/3kcopy", "bafycopy"}};
+  {
+    WriteBatch batch = f.db->batch();
+    IdMap(*f.db).link(batch, "https://social.example/notes/1", copy);
+    REQUIRE(f.db->write(batch).ok());
+  }
+  Event forged;
+  forged.kind = EventKind::remove;
+  forged.origin = {Network::activitypub, "https://evil.example/delete/1", {Network::activitypub, "https://social.example/notes/1", ""}, ""};
+  forged.subject = NativeRef{Network::activitypub, "https://social.example/notes/1", ""};
+  forged.actor.id = "https://evil.example/users/mallory";
+  f.store(forged);
+  CHECK(f.jobs(kToBlueskyJob).empty());
+  CHECK(f.last("https://evil.example/delete/1") ==
+        "not bridged: only its author may edit or delete it; this came from https://evil.example/users/mallory");
+
+  Event real = forged;
+  real.origin.activity_id = "https://social.example/notes/1#delete";
+  real.actor.id = "https://social.example/users/alice";
+  f.store(real);
+  auto jobs = f.jobs(kToBlueskyJob);
+  REQUIRE(jobs.size() == 1);
+  CHECK(decode_bridge_job(jobs[0].payload)->op == "delete");
+
+  // A post still on its way, deleted: its copy must never be made, and the same post coming in a
+  // second time is not queued twice.
+  f.store(member_post("https://social.example/notes/2"));
+  Event again = member_post("https://social.example/notes/2");
+  again.origin.activity_id = "https://group.example/announce/2";
+  f.store(again);
+  CHECK(f.last("https://group.example/announce/2") == "not bridged: already on its way");
+  CHECK(f.last("https://social.example/notes/2") == "queued for delivery: post");
+  Event early = real;
+  early.origin.activity_id = "https://social.example/notes/2#delete";
+  early.subject = NativeRef{Network::activitypub, "https://social.example/notes/2", ""};
+  f.store(early);
+  CHECK(f.last("https://social.example/notes/2#delete") == "not bridged: deleted before it crossed; its copy will not be made");
+  CHECK(Router::gone(*f.db, "https://social.example/notes/2"));
 }
