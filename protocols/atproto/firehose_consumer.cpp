@@ -9,7 +9,7 @@ FirehoseConsumer::FirehoseConsumer(Store& store, EventLog& events, const WatchFi
     : store_(store),
       metrics_(metrics),
       options_(std::move(options)),
-      intake_(store, events, filter, std::move(clock), "firehose"),
+      intake_(store, events, filter, metrics, std::move(clock), "firehose"),
       cursor_(store, "firehose/" + options_.service.to_string()),
       socket_(policy, WebSocketOptions{options_.limits.max_frame_bytes + 1024}) {}
 

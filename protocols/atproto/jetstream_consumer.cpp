@@ -21,7 +21,7 @@ JetstreamConsumer::JetstreamConsumer(Store& store, EventLog& events, const Watch
       metrics_(metrics),
       options_(std::move(options)),
       clock_(std::move(clock)),
-      intake_(store, events, filter, clock_, "jetstream"),
+      intake_(store, events, filter, metrics, clock_, "jetstream"),
       cursor_(store, "jetstream/" + options_.service.to_string()),
       // Room above the parser's limit: an oversize message from a server that ignores
       // maxMessageSizeBytes is counted and skipped instead of ending the connection.
@@ -78,6 +78,7 @@ JetstreamConsumer::Next JetstreamConsumer::process(std::string_view message) {
       switch (intake_.take(batch, did, op)) {
         case OpIntake::Outcome::taken: taken = true; break;
         case OpIntake::Outcome::unwatched: skipped = "unwatched"; break;
+        case OpIntake::Outcome::invalid: skipped = "invalid record"; break;
         case OpIntake::Outcome::not_carried: skipped = "not carried"; break;
         case OpIntake::Outcome::duplicate: skipped = "duplicate"; break;
       }

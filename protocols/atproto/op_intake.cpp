@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "protocols/atproto/lexicon_check.h"
 #include "protocols/atproto/record_events.h"
 
 namespace causeway::atproto {
@@ -9,6 +10,18 @@ namespace causeway::atproto {
 OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
   std::string why = filter_.why(repo, op);
   if (why.empty()) return Outcome::unwatched;
+  if (op.record) {
+    std::string_view collection = std::string_view(op.path).substr(0, op.path.find('/'));
+    if (auto violation = lexicon_violation(collection, *op.record)) {
+      spdlog::warn("{}: {} at://{}/{} ({}) skipped: {}", source_, op.action, repo, op.path, why, *violation);
+      metrics_
+          .counter("causeway_" + source_ + "_invalid_records_total",
+                   "Records of watched ops skipped for not fitting their Lexicon, by collection and field.",
+                   {{"reason", lexicon_violation_label(*violation)}})
+          .inc();
+      return Outcome::invalid;
+    }
+  }
   auto event = event_from_op(repo, op);
   if (!event) return Outcome::not_carried;
   // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.

@@ -1,6 +1,10 @@
 // The firehose consumer's handling of real PDS frames: which ops become Events, the cursor stored
-// with them, replays dropped, error frames and garbage survived.
+// with them, replays dropped, error frames, garbage and records that break their Lexicon survived.
+#include <sstream>
+
 #include <catch2/catch.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "bridge/event_log.h"
 #include "protocols/atproto/firehose_consumer.h"
@@ -26,6 +30,42 @@ std::vector<std::string> all_frames() {
     out.push_back(frame(std::string(n) + ".cbor"));
   return out;
 }
+
+// A #commit frame in which `repo` creates one record at `path`. The commit block itself is left
+// out: the consumer reads only the records the ops point at.
+std::string commit_frame(std::int64_t seq, const std::string& repo, const std::string& path, const Value& record) {
+  std::string record_bytes = encode_dag_cbor(record);
+  Cid record_cid = Cid::compute(kCodecDagCbor, record_bytes);
+  Cid commit_cid = Cid::compute(kCodecDagCbor, "commit " + std::to_string(seq));
+  std::string header = encode_dag_cbor(Value(Map{{"op", Value(1)}, {"t", Value("#commit")}}));
+  Value op(Map{{"action", Value("create")}, {"cid", Value(record_cid)}, {"path", Value(path)}});
+  Value body(Map{{"blobs", Value(Array{})},
+                 {"blocks", Value(Bytes{write_car({commit_cid}, {{record_cid, record_bytes}})})},
+                 {"commit", Value(commit_cid)},
+                 {"ops", Value(Array{op})},
+                 {"repo", Value(repo)},
+                 {"rev", Value("3l3qo2vutsw2b")},
+                 {"seq", Value(seq)},
+                 {"since", Value(nullptr)},
+                 {"time", Value("2026-11-22T01:34:05.706Z")},
+                 {"tooBig", Value(false)}});
+  return header + encode_dag_cbor(body);
+}
+
+// The default logger's lines while it lives, then the logger it replaced.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_st>(lines_)));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return lines_.str(); }
+
+ private:
+  std::ostringstream lines_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
 
 FirehoseOptions options() {
   FirehoseOptions o;
@@ -135,4 +175,64 @@ TEST_CASE("error frames, info and garbage do not stop the stream", "[firehose]")
         std::string::npos);
   CHECK(parse_datetime_us("2026-11-22T01:34:05.706Z") == 1795311245706000);
   CHECK(parse_datetime_us("2026-11-22T02:34:05+01:00") == 1795311245000000);
+}
+
+TEST_CASE("a watched record that breaks its Lexicon is skipped, logged and counted, and the stream goes on",
+          "[firehose]") {
+  Harness h({kAlice});
+  const std::string parent = "at://" + kAlice + "/app.bsky.feed.post/3l3pte3p2e325";
+  const std::string parent_cid = "bafyreidc6sydkkbchcyg62v77wbhzvb2mvytlmsychqgwf2xojjtirmzj4";
+  auto reply = [&](Value parent_ref) {
+    return Value(Map{{"$type", Value("app.bsky.feed.post")},
+                     {"createdAt", Value("2026-11-22T01:34:05.706Z")},
+                     {"text", Value("agreed")},
+                     {"reply", Value(Map{{"parent", std::move(parent_ref)},
+                                         {"root", Value(Map{{"cid", Value(parent_cid)}, {"uri", Value(parent)}})}})}});
+  };
+  // A reply to Alice whose parent ref has no cid, then a mention of her with a facet ending before it starts.
+  std::string broken_reply =
+      commit_frame(14, kBob, "app.bsky.feed.post/3l3qo2vuowo2b", reply(Value(Map{{"uri", Value(parent)}})));
+  Value tag(Map{{"$type", Value("app.bsky.richtext.facet#tag")}, {"tag", Value("x")}});
+  Value mention(Map{{"$type", Value("app.bsky.richtext.facet#mention")}, {"did", Value(kAlice)}});
+  auto facet = [](int start, int end, Value feature) {
+    return Value(Map{{"index", Value(Map{{"byteStart", Value(start)}, {"byteEnd", Value(end)}})},
+                     {"features", Value(Array{std::move(feature)})}});
+  };
+  std::string broken_mention = commit_frame(
+      15, kBob, "app.bsky.feed.post/3l3qo2vuowo2c",
+      Value(Map{{"createdAt", Value("2026-11-22T01:34:05.706Z")},
+                {"text", Value("@alice #x")},
+                {"facets", Value(Array{facet(0, 6, mention), facet(8, 6, tag)})}}));
+  std::string good_reply = commit_frame(16, kBob, "app.bsky.feed.post/3l3qo2vuowo2d",
+                                        reply(Value(Map{{"cid", Value(parent_cid)}, {"uri", Value(parent)}})));
+
+  CapturedLog log;
+  CHECK(h.consumer->process(broken_reply) == FirehoseConsumer::Next::keep_reading);
+  CHECK(h.consumer->process(broken_mention) == FirehoseConsumer::Next::keep_reading);
+  CHECK(h.events().empty());
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(15));
+  CHECK(log.text().find("[warning] firehose: create at://" + kBob +
+                        "/app.bsky.feed.post/3l3qo2vuowo2b (reply to a mirrored post) skipped: app.bsky.feed.post: "
+                        "reply.parent.cid: missing\n") != std::string::npos);
+  CHECK(log.text().find("at://" + kBob + "/app.bsky.feed.post/3l3qo2vuowo2c (mention of a mirror account) skipped: "
+                        "app.bsky.feed.post: facets[1].index.byteEnd: before byteStart") != std::string::npos);
+
+  CHECK(h.consumer->process(good_reply) == FirehoseConsumer::Next::keep_reading);
+  auto events = h.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::reply);
+  CHECK(events[0].origin.activity_id == "at://" + kBob + "/app.bsky.feed.post/3l3qo2vuowo2d");
+  CHECK(events[0].thread.parent->cid == parent_cid);
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(16));
+
+  std::string metrics = h.metrics.render();
+  const std::string invalid = "causeway_firehose_invalid_records_total";
+  CHECK(metrics.find(invalid + "{reason=\"app.bsky.feed.post: reply.parent.cid\"} 1") != std::string::npos);
+  CHECK(metrics.find(invalid + "{reason=\"app.bsky.feed.post: facets.index.byteEnd\"} 1") != std::string::npos);
+  CHECK(metrics.find("causeway_firehose_frames_total{outcome=\"skipped\"} 2") != std::string::npos);
+  CHECK(metrics.find("causeway_firehose_frames_total{outcome=\"taken\"} 1") != std::string::npos);
+
+  // Stored with the event: a restart resumes after the skipped frames too.
+  h.reopen();
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(16));
 }

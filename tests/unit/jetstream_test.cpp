@@ -420,6 +420,29 @@ TEST_CASE("malformed messages are rejected with the field at fault, and counted"
   CHECK(!h.consumer->cursor());
 }
 
+TEST_CASE("a watched record that breaks its Lexicon is skipped and counted, and the cursor moves on", "[jetstream]") {
+  Harness h;
+  json like = strong_ref_record("app.bsky.feed.like");
+  like["subject"]["uri"] = kAlicePost + "/";  // a trailing '/' is not an at-uri the Lexicon allows
+  h.consumer->process(commit_message(kBob, at_second(0), "create", "app.bsky.feed.like", "3l3qo2vuowo2c", like));
+  json follow = {{"$type", "app.bsky.graph.follow"}, {"createdAt", "last week"}, {"subject", kAlice}};
+  h.consumer->process(commit_message(kBob, at_second(1), "create", "app.bsky.graph.follow", "3l3dn7tku762u", follow));
+  CHECK(h.events().empty());
+  CHECK(h.consumer->cursor() == at_second(1));
+  CHECK(h.counted("skipped", "invalid record") == 2);
+  auto invalid = [&](const std::string& reason) {
+    return h.metrics.counter("causeway_jetstream_invalid_records_total", "", {{"reason", reason}}).value();
+  };
+  CHECK(invalid("app.bsky.feed.like: subject.uri") == 1);
+  CHECK(invalid("app.bsky.graph.follow: createdAt") == 1);
+
+  h.consumer->process(like_message(at_second(2)));
+  auto events = h.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::like);
+  CHECK(h.consumer->cursor() == at_second(2));
+}
+
 TEST_CASE("events are stored in one write with the cursor, cursor-only progress on stop", "[jetstream]") {
   Harness h;
   h.consumer->process(reply_message(at_second(0)));
