@@ -42,7 +42,7 @@ const json* about(const json& activities, const std::string& object_id) {
 
 }  // namespace
 
-TEST_CASE("a member's post mirrors to Bluesky with its facets, image and attribution; a delete follows it", "[bridge]") {
+TEST_CASE("a member's post mirrors to Bluesky with its facets, image and attribution, a delete follows it", "[bridge]") {
   BridgeSetup b;
   b.join("alice");
   std::string media = b.fedify.origin() + "/media/poster.png";
@@ -131,7 +131,7 @@ TEST_CASE("a long post becomes a thread, and a reply in the group threads under 
   CHECK(b.not_bridged_because(followers_only["note"]) == "followers-only");
 }
 
-TEST_CASE("a Bluesky reply, like and repost arrive in the group; the group announces the reply; deletes follow", "[bridge]") {
+TEST_CASE("a Bluesky reply, like and repost arrive in the group, the group announces the reply, deletes follow", "[bridge]") {
   BridgeSetup b;
   b.join("alice");
   b.join("carol");
@@ -211,7 +211,7 @@ TEST_CASE("with bluesky_posting: followers, only accounts following the mirror a
   CHECK(!b.bridged_as(later["uri"]).empty());
 }
 
-TEST_CASE("a mirror account whose app password is wrong is shown failing; its posts wait", "[bridge]") {
+TEST_CASE("a mirror account whose app password is wrong is shown failing, its posts wait", "[bridge]") {
   BridgeSetup b("", "", "wrong-password-1234");
   b.join("alice");
   json note = b.post("alice", "<p>This waits for a working password.</p>");

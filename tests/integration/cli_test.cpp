@@ -17,7 +17,7 @@ ProcessOutput run_causeway(const std::vector<std::string>& args, const std::file
 
 }  // namespace
 
-TEST_CASE("--help lists the commands; every command has its own --help", "[cli]") {
+TEST_CASE("--help lists the commands, every command has its own --help", "[cli]") {
   auto help = run_causeway({"--help"});
   CHECK(help.exit_code == 0);
   for (const char* cmd : {"run", "check-config", "inspect", "version"}) {

@@ -127,7 +127,7 @@ TEST_CASE("what may not cross is not queued, and says why", "[router]") {
   CHECK(f.last("https://social.example/notes/6").empty());  // not about any bridge: nothing to say
 }
 
-TEST_CASE("Bluesky replies in a mirrored thread are queued for the group; the mirror's own and blocked ones are not",
+TEST_CASE("Bluesky replies in a mirrored thread are queued for the group, the mirror's own and blocked ones are not",
           "[router]") {
   Fixture f;
   f.store(bluesky_reply("did:plc:bob", "3kbob"));
@@ -142,7 +142,7 @@ TEST_CASE("Bluesky replies in a mirrored thread are queued for the group; the mi
   CHECK(f.last("at://did:plc:troll/app.bsky.feed.post/3ktroll") == "not bridged: account blocked: did:plc:troll");
 }
 
-TEST_CASE("with approval, replies wait for the operator; approval queues them, denial drops later ones", "[router]") {
+TEST_CASE("with approval, replies wait for the operator, approval queues them, denial drops later ones", "[router]") {
   Fixture f(BlueskyPosting::approved);
   f.store(bluesky_reply("did:plc:bob", "3k1"));
   f.store(bluesky_reply("did:plc:bob", "3k2"));
@@ -171,7 +171,7 @@ TEST_CASE("with approval, replies wait for the operator; approval queues them, d
   CHECK(f.jobs(kToFediverseJob).empty());
 }
 
-TEST_CASE("only a post's author may edit or delete its copy; a delete before the copy stops it", "[router]") {
+TEST_CASE("only a post's author may edit or delete its copy, a delete before the copy stops it", "[router]") {
   Fixture f;
   BlueskyCopy copy;
   copy.bridge = "townhall";
