@@ -88,6 +88,8 @@ Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& 
     if (!r) return make_error("cannot reach " + actor + ": " + r.error());
     direct.push_back(*r);
   }
+  // Fediverse users may follow a bridged actor directly: they get what it says too.
+  if (auto own = d_.social.followers(from.key); own.ok()) direct.insert(direct.end(), own->begin(), own->end());
   if (bridge.fediverse.host) {
     const ap::LocalActor* group = d_.actors.by_key("group/" + bridge.fediverse.host->name);
     if (!group) return make_error("the hosted group is missing");
