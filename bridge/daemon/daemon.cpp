@@ -133,6 +133,7 @@ int run_daemon(const DaemonOptions& options) {
                          std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")");
   BridgedActors bridged(**store, fediverse->actors(), bluesky->identities(), writer_http, now_us);
   if (Status loaded = bridged.load(); !loaded.ok()) spdlog::error("bridged actors: {}", loaded.error());
+  for (const auto& [bridge, group] : fediverse->remote_group_ids()) router.set_group_id(bridge, group);
   if (Status bound = server.bind(config.server.listen); !bound.ok()) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;

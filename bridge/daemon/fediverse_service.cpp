@@ -37,12 +37,6 @@ int page_of(const httplib::Request& req) {
   }
 }
 
-// A string member of a remote document, "" when absent or of another type (never throws).
-std::string string_field(const json& doc, const char* key) {
-  auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 ap::SignatureScheme scheme_from(causeway::SignatureScheme s) {
   return s == causeway::SignatureScheme::rfc9421 ? ap::SignatureScheme::rfc9421 : ap::SignatureScheme::cavage;
 }
@@ -221,7 +215,7 @@ void FediverseService::follow_remote_groups() {
       json jrd = json::parse(r.response.body, nullptr, false);
       if (jrd.is_object() && jrd.contains("links") && jrd["links"].is_array())
         for (const auto& link : jrd["links"])
-          if (link.value("rel", "") == "self") group_id = link.value("href", "");
+          if (ap::string_member(link, "rel") == "self") group_id = ap::string_member(link, "href");
     }
     if (group_id.empty()) {
       spdlog::warn("bridge {}: cannot resolve the group {}: {}", bridge.name, handle,
@@ -232,6 +226,9 @@ void FediverseService::follow_remote_groups() {
       std::lock_guard lock(groups_mu_);
       remote_groups_[bridge.name] = group_id;
     }
+    // Kept, so the next start routes the group's announces before WebFinger has answered again.
+    if (Status s = store_.put(Family::meta, "remote-group/" + bridge.name, group_id); !s.ok())
+      spdlog::warn("bridge {}: {}", bridge.name, s.error());
     auto existing = social_.following(service.key, group_id);
     if (existing.ok() && existing->has_value() && (*existing)->state != "rejected") continue;
     auto group = fetch_actor(group_id);
@@ -246,7 +243,7 @@ void FediverseService::follow_remote_groups() {
                    {"actor", actors_.id(service)},
                    {"object", group_id},
                    {"to", {group_id}}};
-    ap::Follower target{group_id, group->value("inbox", ""), "", "", now_us()};
+    ap::Follower target{group_id, ap::string_member(*group, "inbox"), "", "", now_us()};
     WriteBatch batch = store_.batch();
     social_.set_following(batch, service.key, {group_id, follow_id, "pending"});
     outbox_.publish(batch, service, follow, {target});
@@ -257,7 +254,13 @@ void FediverseService::follow_remote_groups() {
 
 std::map<std::string, std::string> FediverseService::remote_group_ids() const {
   std::lock_guard lock(groups_mu_);
-  return remote_groups_;
+  std::map<std::string, std::string> ids = remote_groups_;
+  for (const auto& bridge : config_.bridges) {
+    if (!bridge.fediverse.group || ids.count(bridge.name)) continue;
+    if (auto kept = store_.get(Family::meta, "remote-group/" + bridge.name); kept.ok() && kept->has_value())
+      ids[bridge.name] = **kept;  // resolved by an earlier run
+  }
+  return ids;
 }
 
 bool FediverseService::is_member(const std::string& group_id, const std::string& actor) const {
@@ -268,9 +271,9 @@ bool FediverseService::is_member(const std::string& group_id, const std::string&
 Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
   auto doc = fetch_actor(actor_id);
   if (!doc) return Error{doc.error()};
-  ap::Follower f{actor_id, string_field(*doc, "inbox"), "", "", now_us()};
+  ap::Follower f{actor_id, ap::string_member(*doc, "inbox"), "", "", now_us()};
   if (auto endpoints = doc->find("endpoints"); endpoints != doc->end() && endpoints->is_object())
-    f.shared_inbox = string_field(*endpoints, "sharedInbox");
+    f.shared_inbox = ap::string_member(*endpoints, "sharedInbox");
   if (f.inbox.empty()) return make_error(actor_id + " has no inbox");
   return f;
 }
@@ -285,9 +288,9 @@ Result<MemberProfile> FediverseService::member_profile(const std::string& actor_
   auto doc = fetch_actor(actor_id);
   if (!doc) return Error{doc.error()};
   MemberProfile p;
-  p.name = string_field(*doc, "name").substr(0, 200);
-  p.handle = string_field(*doc, "preferredUsername").substr(0, 200) + "@" + host_of_url(actor_id);
-  p.url = string_field(*doc, "url");
+  p.name = ap::string_member(*doc, "name").substr(0, 200);
+  p.handle = ap::string_member(*doc, "preferredUsername").substr(0, 200) + "@" + host_of_url(actor_id);
+  p.url = ap::string_member(*doc, "url");
   if (p.url.empty()) p.url = actor_id;
   std::lock_guard lock(profiles_mu_);
   profiles_[actor_id] = {now_us(), p};
@@ -309,7 +312,7 @@ Result<Event> FediverseService::fetch_post(const std::string& object_id, const s
   auto doc = ap::parse_as2(r.response.body);
   if (!doc) return make_error("permanent: " + object_id + ": " + doc.error());
   if (ap::id_of(*doc).value_or("") != object_id) return make_error("permanent: " + object_id + ": the document has another id");
-  std::string type = string_field(*doc, "type");
+  std::string type = ap::string_member(*doc, "type");
   // FEP-1b12 groups announce their members' activities: a Create carries the post itself.
   if (type == "Create" && depth == 0) {
     auto inner = doc->contains("object") ? ap::id_of((*doc)["object"]) : std::nullopt;

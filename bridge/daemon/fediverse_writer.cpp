@@ -78,6 +78,16 @@ std::string FediverseWriter::note_html(const Event& event) {
       "https://bsky.app/hashtag/");
 }
 
+std::optional<std::string> FediverseWriter::group_refuses(const BridgeConfig& bridge, const ap::LocalActor& from) const {
+  std::string g = group_id(bridge);
+  if (g.empty() || bridge.fediverse.host) return std::nullopt;
+  if (auto f = d_.social.following("bridge", g); f.ok() && f->has_value() && (*f)->state == "rejected")
+    return "the group rejected the bridge's follow request";
+  if (d_.social.is_blocked_by(g, from.key) || d_.social.is_blocked_by(g, "bridge"))
+    return "the group blocks " + d_.actors.id(from);
+  return std::nullopt;
+}
+
 Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const ap::LocalActor& from,
                                          const json& activity, const std::vector<std::string>& extra_actors,
                                          bool to_members) {
@@ -136,6 +146,7 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
     }
   }
   const ap::LocalActor& from = **person;
+  if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
   std::string actor_id = d_.actors.id(from);
   std::string note_id = actor_id + "/" + record_path(event.origin.object.id);
   std::string published = iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us);
@@ -217,6 +228,7 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
   if (!person) return {Step::retry, person.error(), std::nullopt};
   if (handle_blocked(bridge, (*person)->username))
     return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
+  if (auto refused = group_refuses(bridge, **person)) return {Step::give_up, *refused, std::nullopt};
   std::string author;
   if (auto copy = idmap_.bluesky_copy(**object); copy.ok() && copy->has_value()) author = (*copy)->author;
   std::string actor_id = d_.actors.id(**person);

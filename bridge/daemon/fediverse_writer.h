@@ -61,6 +61,9 @@ class FediverseWriter {
                           const nlohmann::json& activity, const std::vector<std::string>& extra_actors,
                           bool to_members = false);
   std::string group_id(const BridgeConfig& bridge) const;
+  // Why a followed group will not take activities from `from`: it rejected the bridge, or blocks
+  // that actor (or the bridge's service actor). Groups hosted here decide through the config.
+  std::optional<std::string> group_refuses(const BridgeConfig& bridge, const activitypub::LocalActor& from) const;
   std::string note_html(const Event& event);
   bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;
 

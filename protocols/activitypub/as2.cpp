@@ -42,6 +42,12 @@ Result<nlohmann::json> parse_as2(std::string_view body, const As2Limits& limits)
   return j;
 }
 
+std::string string_member(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::optional<std::string> id_of(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_object()) {

@@ -26,6 +26,9 @@ struct As2Limits {
 // building anything.
 Result<nlohmann::json> parse_as2(std::string_view body, const As2Limits& limits = {});
 
+// A string member of a remote object; "" when absent, null or of another type (never throws).
+std::string string_member(const nlohmann::json& object, const char* key);
+
 // The id of a value that is either a string or an object with an "id" (AS2 allows both).
 std::optional<std::string> id_of(const nlohmann::json& value);
 // All ids in a property that may be a string, an object or a list of them ("to", "cc", "tag" ...).

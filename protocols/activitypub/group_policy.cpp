@@ -11,7 +11,7 @@ bool mentions(const nlohmann::json* object, const std::string& id) {
   auto tags = object->find("tag");
   if (tags == object->end()) return false;
   auto check = [&](const nlohmann::json& tag) {
-    return tag.is_object() && tag.value("type", "") == "Mention" && tag.value("href", "") == id;
+    return string_member(tag, "type") == "Mention" && string_member(tag, "href") == id;
   };
   if (tags->is_array()) {
     for (const auto& t : *tags)

@@ -67,9 +67,9 @@ const LocalActor* local_object(const LocalActors& actors, const ActivityView& a)
 
 Follower follower_from(const std::string& actor_id, const std::string& follow_id, const json& actor_doc,
                        std::int64_t now) {
-  Follower f{actor_id, actor_doc.value("inbox", ""), "", follow_id, now};
+  Follower f{actor_id, string_member(actor_doc, "inbox"), "", follow_id, now};
   if (auto endpoints = actor_doc.find("endpoints"); endpoints != actor_doc.end() && endpoints->is_object())
-    f.shared_inbox = endpoints->value("sharedInbox", "");
+    f.shared_inbox = string_member(*endpoints, "sharedInbox");
   return f;
 }
 
@@ -152,6 +152,7 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
 
   if (view->type == "Follow") handle_follow(batch, *view, *activity);
   else if (view->type == "Undo") handle_undo(batch, *view);
+  else if (view->type == "Block") handle_block(batch, view->object_id.value_or(""), view->actor, true);
   else if (view->type == "Accept" || view->type == "Reject") handle_accept_reject(batch, *view);
   else if (view->type == "Flag") handle_flag(batch, *view, *activity);
   else if (view->type == "Create" || view->type == "Update" || view->type == "Delete" || view->type == "Like")
@@ -186,8 +187,22 @@ void Inbox::handle_follow(WriteBatch& batch, const ActivityView& a, const json& 
     spdlog::warn("inbox: Follow {}: {}", a.id, s.error());
 }
 
+void Inbox::handle_block(WriteBatch& batch, const std::string& target, const std::string& by, bool blocked) {
+  const LocalActor* local = d_.actors.by_url(target);
+  if (!local || d_.actors.id(*local) != target) return;
+  d_.social.set_blocked_by(batch, by, local->key, blocked);
+  spdlog::info("inbox: {} {} {}", by, blocked ? "blocks" : "no longer blocks", target);
+}
+
 void Inbox::handle_undo(WriteBatch& batch, const ActivityView& a) {
-  if (!a.object || a.object->value("type", "") != "Follow") return;
+  if (!a.object || !a.object->is_object()) return;
+  auto type = a.object->find("type");
+  if (type != a.object->end() && type->is_string() && *type == "Block") {
+    if (a.object->contains("object"))
+      if (auto target = id_of((*a.object)["object"])) handle_block(batch, *target, a.actor, false);
+    return;
+  }
+  if (type == a.object->end() || !type->is_string() || *type != "Follow") return;
   if (a.object->contains("actor") && id_of((*a.object)["actor"]).value_or("") != a.actor) return;
   if (const LocalActor* local = local_object(d_.actors, a)) d_.social.remove_follower(batch, local->key, a.actor);
 }

@@ -101,4 +101,16 @@ Result<std::vector<Following>> SocialGraph::all_following(const std::string& loc
   return out;
 }
 
+void SocialGraph::set_blocked_by(WriteBatch& batch, const std::string& remote, const std::string& local_key,
+                                 bool blocked) {
+  std::string key = "blocked-by/" + remote + "\n" + local_key;
+  if (blocked) batch.put(Family::social, key, "1");
+  else batch.remove(Family::social, key);
+}
+
+bool SocialGraph::is_blocked_by(const std::string& remote, const std::string& local_key) const {
+  auto v = store_.get(Family::social, "blocked-by/" + remote + "\n" + local_key);
+  return v.ok() && v->has_value();
+}
+
 }  // namespace causeway::activitypub

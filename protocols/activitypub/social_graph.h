@@ -39,6 +39,10 @@ class SocialGraph {
   Result<std::optional<Follower>> pending_request(const std::string& local_key, const std::string& actor) const;
   bool is_follower(const std::string& local_key, const std::string& actor) const;
 
+  // A remote actor (a group, say) blocking one of ours: we stop sending as that actor to it.
+  void set_blocked_by(WriteBatch& batch, const std::string& remote, const std::string& local_key, bool blocked);
+  bool is_blocked_by(const std::string& remote, const std::string& local_key) const;
+
   void set_following(WriteBatch& batch, const std::string& local_key, const Following& following);
   Result<std::optional<Following>> following(const std::string& local_key, const std::string& target) const;
   Result<std::vector<Following>> all_following(const std::string& local_key) const;

@@ -54,6 +54,9 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
   }
   if (auto* identity = std::get_if<IdentityEvent>(&*message); identity && options_.identity_changed)
     options_.identity_changed(identity->did);
+  // An account deactivated, taken down or moved may have a new PDS: resolve it afresh next time.
+  if (auto* account = std::get_if<AccountEvent>(&*message); account && options_.identity_changed)
+    options_.identity_changed(account->did);
   WriteBatch batch = store_.batch();
   int taken = 0;
   if (auto* commit = std::get_if<CommitEvent>(&*message)) {

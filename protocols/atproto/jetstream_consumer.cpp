@@ -68,6 +68,8 @@ JetstreamConsumer::Next JetstreamConsumer::process(std::string_view message) {
       skipped = "identity";
       break;
     case JetstreamEvent::Kind::account:
+      // An account deactivated, taken down or moved may have a new PDS: resolve it afresh next time.
+      if (options_.identity_changed) options_.identity_changed(did);
       spdlog::log(watched ? (event.active ? spdlog::level::info : spdlog::level::warn) : spdlog::level::debug,
                   "jetstream: account {} is {}{}", did, event.active ? "active" : "inactive",
                   event.status ? " (" + *event.status + ")" : "");

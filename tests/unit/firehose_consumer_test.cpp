@@ -112,7 +112,9 @@ TEST_CASE("ops touching a watched account become events, stored with the cursor"
   Harness h({kAlice});
   for (const auto& f : all_frames()) CHECK(h.consumer->process(f) == FirehoseConsumer::Next::keep_reading);
   CHECK(h.consumer->cursor() == std::optional<std::int64_t>(13));
-  CHECK(h.identity_changes == std::vector<std::string>{kAlice, kBob});  // the identity cache hears of it
+  // The identity cache hears of each account's #identity and #account frames (a new handle, key or
+  // PDS, or an account deactivated or moved).
+  CHECK(h.identity_changes == std::vector<std::string>{kAlice, kAlice, kBob, kBob});
   auto events = h.events();
   REQUIRE(events.size() == 4);  // post, reply, post with image, delete; the profile is not carried
   CHECK(events[0].kind == EventKind::post);
