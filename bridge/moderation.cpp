@@ -89,6 +89,20 @@ Result<std::vector<std::string>> Moderation::approve(WriteBatch& batch, Delivery
   return events;
 }
 
+Result<std::size_t> Moderation::settle_decided(WriteBatch& batch, DeliveryQueue& queue, const std::string& bridge) const {
+  auto accounts = held(bridge);
+  if (!accounts) return Error{accounts.error()};
+  std::size_t settled = 0;
+  for (const auto& account : *accounts) {
+    Verdict v = verdict(bridge, account.did);
+    if (v == Verdict::none) continue;
+    auto events = v == Verdict::approved ? approve(batch, queue, bridge, account.did) : deny(batch, bridge, account.did);
+    if (!events) return Error{events.error()};
+    settled += events->size();
+  }
+  return settled;
+}
+
 Result<std::vector<std::string>> Moderation::deny(WriteBatch& batch, const std::string& bridge,
                                                   const std::string& did) const {
   auto jobs = held_jobs(bridge, did);

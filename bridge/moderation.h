@@ -41,6 +41,9 @@ class Moderation {
   // Approves the account: its held jobs go to the queue in the same batch. Returns their events.
   Result<std::vector<std::string>> approve(WriteBatch& batch, DeliveryQueue& queue, const std::string& bridge,
                                            const std::string& did) const;
+  // Held jobs of accounts that already have a verdict (an item held in the instant its author was
+  // approved or denied): queued or dropped now. Returns how many were settled.
+  Result<std::size_t> settle_decided(WriteBatch& batch, DeliveryQueue& queue, const std::string& bridge) const;
   // Denies the account: its held jobs are dropped. Returns their events.
   Result<std::vector<std::string>> deny(WriteBatch& batch, const std::string& bridge, const std::string& did) const;
 

@@ -36,7 +36,23 @@ std::string did_of(const std::string& at_uri) {
 }  // namespace
 
 FediverseWriter::FediverseWriter(FediverseWriterDeps deps)
-    : d_(std::move(deps)), idmap_(d_.store), worker_(d_.queue, kToFediverseJob, [this](Job job) { handle(std::move(job)); }) {}
+    : d_(std::move(deps)),
+      idmap_(d_.store),
+      worker_(d_.queue, kToFediverseJob, [this](Job job) { handle(std::move(job)); }, [this] { settle_held(); }) {}
+
+void FediverseWriter::settle_held() {
+  for (const auto& bridge : d_.config.bridges) {
+    if (bridge.bluesky_posting != BlueskyPosting::approved) continue;
+    WriteBatch batch = d_.store.batch();
+    auto settled = d_.router.moderation().settle_decided(batch, d_.queue, bridge.name);
+    if (!settled) {
+      spdlog::warn("bridge {}: held items: {}", bridge.name, settled.error());
+    } else if (*settled > 0) {
+      if (Status s = d_.store.write(batch); !s.ok()) spdlog::error("bridge {}: held items: {}", bridge.name, s.error());
+      else spdlog::info("bridge {}: {} held item(s) of already decided accounts settled", bridge.name, *settled);
+    }
+  }
+}
 
 FediverseWriter::~FediverseWriter() { stop(); }
 void FediverseWriter::start() { worker_.start(); }

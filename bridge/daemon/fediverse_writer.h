@@ -51,6 +51,8 @@ class FediverseWriter {
 
  private:
   void handle(Job job);
+  // Items held in the same instant their author was approved or denied are settled on idle.
+  void settle_held();
   StepOutcome reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
   StepOutcome react(const BridgeConfig& bridge, const Event& event, bool like, WriteBatch& batch);
   StepOutcome remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <thread>
@@ -17,16 +18,24 @@ class JobWorker {
  public:
   using Handler = std::function<void(Job job)>;
 
-  JobWorker(DeliveryQueue& queue, std::string kind, Handler handler)
-      : queue_(queue), kind_(std::move(kind)), handler_(std::move(handler)) {}
+  // `chore`, if given, runs on the worker's thread about every `chore_every` while it is idle.
+  JobWorker(DeliveryQueue& queue, std::string kind, Handler handler, std::function<void()> chore = nullptr,
+            std::chrono::milliseconds chore_every = std::chrono::seconds(5))
+      : queue_(queue), kind_(std::move(kind)), handler_(std::move(handler)), chore_(std::move(chore)),
+        chore_every_(chore_every) {}
   ~JobWorker() { stop(); }
 
   void start() {
     running_ = true;
     thread_ = std::thread([this] {
+      auto last_chore = std::chrono::steady_clock::now();
       while (running_) {
-        if (run_due() == 0)
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));  // an idle poll is one cheap seek
+        if (run_due() != 0) continue;
+        if (chore_ && std::chrono::steady_clock::now() - last_chore >= chore_every_) {
+          chore_();
+          last_chore = std::chrono::steady_clock::now();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // an idle poll is one cheap seek
       }
     });
   }
@@ -67,6 +76,8 @@ class JobWorker {
   DeliveryQueue& queue_;
   std::string kind_;
   Handler handler_;
+  std::function<void()> chore_;
+  std::chrono::milliseconds chore_every_;
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

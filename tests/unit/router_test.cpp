@@ -216,3 +216,27 @@ TEST_CASE("only a post's author may edit or delete its copy, a delete before the
   CHECK(f.last("https://social.example/notes/2#delete") == "not bridged: deleted before it crossed; its copy will not be made");
   CHECK(Router::gone(*f.db, "https://social.example/notes/2"));
 }
+
+TEST_CASE("an item held just as its author was approved is queued by the next settling", "[router]") {
+  Fixture f(BlueskyPosting::approved);
+  {
+    WriteBatch batch = f.db->batch();  // the operator approves bob before anything is held
+    REQUIRE(f.router.moderation().approve(batch, f.queue, "townhall", "did:plc:bob").ok());
+    REQUIRE(f.db->write(batch).ok());
+  }
+  // As if routed in the instant before the verdict was written: held regardless.
+  Event e = bluesky_reply("did:plc:bob", "3klate");
+  e.id = "late";
+  {
+    WriteBatch batch = f.db->batch();
+    f.router.moderation().hold(batch, "townhall", "did:plc:bob", e.id, Job{"late.townhall", kToFediverseJob, kGroup, "{}", 0, 0, 0, ""});
+    REQUIRE(f.db->write(batch).ok());
+  }
+  WriteBatch batch = f.db->batch();
+  auto settled = f.router.moderation().settle_decided(batch, f.queue, "townhall");
+  REQUIRE(settled.ok());
+  REQUIRE(f.db->write(batch).ok());
+  CHECK(*settled == 1);
+  CHECK(f.jobs(kToFediverseJob).size() == 1);
+  CHECK(f.router.moderation().held("townhall")->empty());
+}
