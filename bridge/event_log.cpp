@@ -6,6 +6,23 @@
 
 namespace causeway {
 
+namespace {
+std::uint64_t hex_field(const std::string& id, std::size_t at, std::size_t size) {
+  if (id.size() < at + size) return 0;
+  std::uint64_t v = 0;
+  for (std::size_t i = at; i < at + size; ++i) {
+    char c = id[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return 0;
+    v = v * 16 + static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+}  // namespace
+
+std::int64_t event_id_time_us(const std::string& id) { return static_cast<std::int64_t>(hex_field(id, 0, 16)); }
+unsigned event_id_sequence(const std::string& id) { return static_cast<unsigned>(hex_field(id, 16, 6)); }
+
 std::string EventIdGenerator::next(std::int64_t now_us) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%016llx%06llx", static_cast<unsigned long long>(now_us),

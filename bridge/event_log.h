@@ -17,6 +17,10 @@ namespace causeway {
 
 // Makes ids "<16 hex digits of microseconds><6 hex digits of sequence>": unique within a process,
 // ordered by time, and equal-length so byte order is time order.
+// The two parts of such an id (0 when the id is not one).
+std::int64_t event_id_time_us(const std::string& id);
+unsigned event_id_sequence(const std::string& id);
+
 class EventIdGenerator {
  public:
   std::string next(std::int64_t now_us);

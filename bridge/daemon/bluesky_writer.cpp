@@ -43,21 +43,6 @@ std::vector<std::string> labels_for(const Event& event) {
   return {};
 }
 
-// Event ids are 16 hex digits of microseconds then 6 of sequence (EventIdGenerator).
-std::int64_t micros_of_event_id(const std::string& id) {
-  try {
-    return static_cast<std::int64_t>(std::stoull(id.substr(0, 16), nullptr, 16));
-  } catch (...) {
-    return 0;
-  }
-}
-unsigned sequence_of_event_id(const std::string& id) {
-  try {
-    return static_cast<unsigned>(std::stoul(id.substr(16, 6), nullptr, 16));
-  } catch (...) {
-    return 0;
-  }
-}
 
 std::string join(const std::vector<std::string>& notes) {
   std::string out;
@@ -264,8 +249,8 @@ StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient&
     (*parts)[0].card_uri = event.origin.object.id;
     (*parts)[0].card_title = "Original post" + (who.handle.empty() ? std::string() : " by @" + who.handle);
   }
-  std::int64_t micros = micros_of_event_id(event.id);
-  unsigned sequence = sequence_of_event_id(event.id);
+  std::int64_t micros = event_id_time_us(event.id);
+  unsigned sequence = event_id_sequence(event.id);
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {
     atproto::PostFields& f = (*parts)[i];
@@ -338,7 +323,7 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
   auto images = upload_images(client, event, notes);
   if (!images.empty()) (*parts)[0].images = std::move(images);
   else (*parts)[0].card_uri = target;
-  std::int64_t micros = micros_of_event_id(event.id);
+  std::int64_t micros = event_id_time_us(event.id);
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {
     atproto::PostFields& f = (*parts)[i];
@@ -350,7 +335,7 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
     atproto::XrpcResult<atproto::RecordRef> written =
         i < old.records.size() ? client.put_record(kPost, atproto::rkey_of(old.records[i].uri), atproto::post_record(f))
                                : client.create_record(kPost, atproto::post_record(f),
-                                                      atproto::deterministic_rkey(micros, sequence_of_event_id(event.id), i));
+                                                      atproto::deterministic_rkey(micros, event_id_sequence(event.id), i));
     if (!written) return from_error(written.error(), bridge.name);
     refs.push_back(StrongRef{written->uri, written->cid});
   }
@@ -385,12 +370,11 @@ void BlueskyWriter::handle(Job job) {
     outcome = post(bridge, *client, event, batch);
   } else if (op == "fetch_post") {
     auto fetched = d_.fetch_post ? d_.fetch_post(event.origin.object.id, event.actor.id)
-                                 : Result<Event>(make_error("fetching is not wired"));
+                                 : Result<Event, FetchFailure>(FetchFailure{true, "fetching is not wired"});
     if (!fetched) {
-      // "permanent: ..." is an answer that will not change (gone, not a post); others may.
-      bool permanent = fetched.error().rfind("permanent: ", 0) == 0;
-      outcome = {permanent ? Step::give_up : Step::retry,
-                 permanent ? fetched.error().substr(11) : "fetching the announced post: " + fetched.error(), std::nullopt};
+      const FetchFailure& failure = fetched.error();
+      outcome = {failure.permanent ? Step::give_up : Step::retry,
+                 failure.permanent ? failure.message : "fetching the announced post: " + failure.message, std::nullopt};
     } else if (auto refused = d_.router.post_refusal(bridge, *fetched)) {
       outcome = {Step::give_up, *refused, std::nullopt};
     } else {

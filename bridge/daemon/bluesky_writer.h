@@ -41,7 +41,7 @@ struct BlueskyWriterDeps {
   // The DID of a bridged actor when `ap_id` is one of causeway's own (/ap/did:...).
   std::function<std::optional<std::string>(const std::string& ap_id)> bridged_did;
   // A followed remote group's announced post, fetched from its origin, as an Event.
-  std::function<Result<Event>(const std::string& object_id, const std::string& group_id)> fetch_post;
+  std::function<Result<Event, FetchFailure>(const std::string& object_id, const std::string& group_id)> fetch_post;
 };
 
 class BlueskyWriter {

@@ -268,8 +268,22 @@ bool FediverseService::is_member(const std::string& group_id, const std::string&
   return group && actors_.id(*group) == group_id && social_.is_follower(group->key, actor);
 }
 
-Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
+Result<json> FediverseService::actor_document(const std::string& actor_id) {
+  constexpr std::int64_t kFreshUs = 3600LL * 1'000'000;
+  {
+    std::lock_guard lock(actor_docs_mu_);
+    if (auto it = actor_docs_.find(actor_id); it != actor_docs_.end() && now_us() - it->second.first < kFreshUs)
+      return it->second.second;
+  }
   auto doc = fetch_actor(actor_id);
+  if (!doc) return doc;
+  std::lock_guard lock(actor_docs_mu_);
+  actor_docs_[actor_id] = {now_us(), *doc};
+  return doc;
+}
+
+Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
+  auto doc = actor_document(actor_id);
   if (!doc) return Error{doc.error()};
   ap::Follower f{actor_id, ap::string_member(*doc, "inbox"), "", "", now_us()};
   if (auto endpoints = doc->find("endpoints"); endpoints != doc->end() && endpoints->is_object())
@@ -279,25 +293,17 @@ Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
 }
 
 Result<MemberProfile> FediverseService::member_profile(const std::string& actor_id) {
-  constexpr std::int64_t kFreshUs = 3600LL * 1'000'000;
-  {
-    std::lock_guard lock(profiles_mu_);
-    if (auto it = profiles_.find(actor_id); it != profiles_.end() && now_us() - it->second.first < kFreshUs)
-      return it->second.second;
-  }
-  auto doc = fetch_actor(actor_id);
+  auto doc = actor_document(actor_id);
   if (!doc) return Error{doc.error()};
   MemberProfile p;
   p.name = ap::string_member(*doc, "name").substr(0, 200);
   p.handle = ap::string_member(*doc, "preferredUsername").substr(0, 200) + "@" + host_of_url(actor_id);
   p.url = ap::string_member(*doc, "url");
   if (p.url.empty()) p.url = actor_id;
-  std::lock_guard lock(profiles_mu_);
-  profiles_[actor_id] = {now_us(), p};
   return p;
 }
 
-Result<Event> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {
+Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {
   HttpRequest request;
   request.url = object_id;
   request.headers = {{"Accept", "application/activity+json"}};
@@ -305,27 +311,27 @@ Result<Event> FediverseService::fetch_post(const std::string& object_id, const s
     if (Status s = sign_request(req, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
       spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
   });
-  if (!r.ok()) return make_error(r.message);
+  if (!r.ok()) return FetchFailure{false, r.message};
   if (r.response.status == 404 || r.response.status == 410)
-    return make_error("permanent: gone from its server (HTTP " + std::to_string(r.response.status) + ")");
-  if (r.response.status != 200) return make_error(object_id + ": HTTP " + std::to_string(r.response.status));
+    return FetchFailure{true, "gone from its server (HTTP " + std::to_string(r.response.status) + ")"};
+  if (r.response.status != 200) return FetchFailure{false, object_id + ": HTTP " + std::to_string(r.response.status)};
   auto doc = ap::parse_as2(r.response.body);
-  if (!doc) return make_error("permanent: " + object_id + ": " + doc.error());
-  if (ap::id_of(*doc).value_or("") != object_id) return make_error("permanent: " + object_id + ": the document has another id");
+  if (!doc) return FetchFailure{true, object_id + ": " + doc.error()};
+  if (ap::id_of(*doc).value_or("") != object_id) return FetchFailure{true, object_id + ": the document has another id"};
   std::string type = ap::string_member(*doc, "type");
   // FEP-1b12 groups announce their members' activities: a Create carries the post itself.
   if (type == "Create" && depth == 0) {
     auto inner = doc->contains("object") ? ap::id_of((*doc)["object"]) : std::nullopt;
-    if (!inner) return make_error("permanent: the announced Create has no object");
+    if (!inner) return FetchFailure{true, "the announced Create has no object"};
     return fetch_post(*inner, group_id, depth + 1);
   }
   if (type != "Note" && type != "Article" && type != "Page" && type != "Question")
-    return make_error("permanent: the group announced a " + (type.empty() ? std::string("document without a type") : type) +
-                      ", not a post (edits and deletes through followed groups are not carried yet)");
+    return FetchFailure{true, "the group announced a " + (type.empty() ? std::string("document without a type") : type) +
+                                  ", not a post (edits and deletes through followed groups are not carried yet)"};
   std::string author = doc->contains("attributedTo") ? ap::id_of((*doc)["attributedTo"]).value_or("") : "";
   // Trusted because it came from its origin, and only when its author lives there too.
   if (author.empty() || host_of_url(author) != host_of_url(object_id))
-    return make_error("permanent: " + object_id + ": its author is not on its host");
+    return FetchFailure{true, object_id + ": its author is not on its host"};
   Event e;
   e.origin.network = Network::activitypub;
   e.origin.object = {Network::activitypub, object_id, ""};

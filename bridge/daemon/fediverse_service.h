@@ -48,20 +48,22 @@ class FediverseService {
 
   // The ids of the remote groups the bridges follow, by bridge name (resolved by start()).
   std::map<std::string, std::string> remote_group_ids() const;
-  // Where to deliver to a remote actor, from its actor document.
+  // Where to deliver to a remote actor, from its actor document (both cached for an hour).
   Result<activitypub::Follower> recipient(const std::string& actor_id);
-  // A member's name and handle for the attribution line on Bluesky (cached for an hour).
+  // A member's name and handle for the attribution line on Bluesky.
   Result<MemberProfile> member_profile(const std::string& actor_id);
   // A post a followed group announced, fetched from its origin and read as an Event.
   // An announced Create is followed to its object (once); anything else that is not a post, or a
-  // 404/410, fails with a message starting "permanent: ".
-  Result<Event> fetch_post(const std::string& object_id, const std::string& group_id, int depth = 0);
+  // 404/410, is a permanent failure.
+  Result<Event, FetchFailure> fetch_post(const std::string& object_id, const std::string& group_id, int depth = 0);
   // Whether `actor` is an accepted member of the group hosted here as `group_id`.
   bool is_member(const std::string& group_id, const std::string& actor) const;
 
  private:
   Result<std::string> authenticate(const activitypub::InboxRequest& request);
   Result<nlohmann::json> fetch_actor(const std::string& actor_id);
+  // fetch_actor, kept for an hour: the writers ask for the same members again and again.
+  Result<nlohmann::json> actor_document(const std::string& actor_id);
   Status sign_request(HttpRequest& request, const Url& url, const std::string& actor_key,
                       activitypub::SignatureScheme scheme);
   void follow_remote_groups();
@@ -86,8 +88,8 @@ class FediverseService {
   std::map<std::string, activitypub::PrivateKey> private_keys_;  // parsed once per actor
   mutable std::mutex groups_mu_;
   std::map<std::string, std::string> remote_groups_;  // bridge -> group id
-  std::mutex profiles_mu_;
-  std::map<std::string, std::pair<std::int64_t, MemberProfile>> profiles_;  // actor -> (fetched, profile)
+  std::mutex actor_docs_mu_;
+  std::map<std::string, std::pair<std::int64_t, nlohmann::json>> actor_docs_;  // actor -> (fetched, document)
   std::mutex public_keys_mu_;
   // Remote keys parsed from PEM once per key id (and again only when the PEM changes).
   std::map<std::string, std::pair<std::string, activitypub::PublicKey>> public_keys_;

@@ -10,6 +10,8 @@
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/html_text.h"
+#include "protocols/atproto/post_record.h"
+#include "protocols/atproto/watch_filter.h"
 
 namespace causeway {
 namespace {
@@ -23,14 +25,6 @@ constexpr std::size_t kMaxMentionedActors = 5;
 std::string record_path(const std::string& at_uri) {
   auto slash = at_uri.find('/', 5);
   return slash == std::string::npos ? at_uri : at_uri.substr(slash + 1);
-}
-
-std::string rkey_of(const std::string& at_uri) { return at_uri.substr(at_uri.rfind('/') + 1); }
-
-std::string did_of(const std::string& at_uri) {
-  if (at_uri.rfind("at://", 0) != 0) return {};
-  auto end = at_uri.find('/', 5);
-  return at_uri.substr(5, end == std::string::npos ? std::string::npos : end - 5);
 }
 
 }  // namespace
@@ -189,7 +183,7 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
             {"published", published},
             {"to", to},
             {"cc", cc},
-            {"url", "https://bsky.app/profile/" + event.actor.id + "/post/" + rkey_of(event.origin.object.id)},
+            {"url", "https://bsky.app/profile/" + event.actor.id + "/post/" + atproto::rkey_of(event.origin.object.id)},
             {"tag", tags}};
   if (!group.empty()) note["audience"] = group;
   if (in_reply_to) note["inReplyTo"] = *in_reply_to;
@@ -281,7 +275,7 @@ StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& eve
   if (!ap_id->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};
   auto copy = idmap_.bluesky_copy(**ap_id);
   if (!copy || !copy->has_value()) return {Step::give_up, "its copy is unknown", std::nullopt};
-  const ap::LocalActor* person = d_.actors.by_key(did_of(at_uri));
+  const ap::LocalActor* person = d_.actors.by_key(std::string(atproto::at_uri_authority(at_uri)));
   if (!person) return {Step::give_up, "its bridged actor is unknown", std::nullopt};
   std::string actor_id = d_.actors.id(*person);
   json activity;

@@ -14,11 +14,6 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxAttachments = 16;
 
-std::string string_of(const json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::uint32_t uint_of(const json& o, const char* key) {
   auto it = o.find(key);
   if (it == o.end() || !it->is_number_unsigned()) return 0;
@@ -30,7 +25,7 @@ std::string url_of(const json& a) {
   auto it = a.find("url");
   if (it == a.end()) return {};
   const json& u = it->is_array() && !it->empty() ? (*it)[0] : *it;
-  std::string url = u.is_string() ? u.get<std::string>() : u.is_object() ? string_of(u, "href") : "";
+  std::string url = u.is_string() ? u.get<std::string>() : u.is_object() ? string_member(u, "href") : "";
   return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0 ? url : "";
 }
 
@@ -61,23 +56,23 @@ Visibility visibility_of(const json& object) {
 
 void read_object(const json& o, Event& e) {
   if (!o.is_object()) return;
-  e.origin.object_type = string_of(o, "type");
+  e.origin.object_type = string_member(o, "type");
   if (auto parent = o.find("inReplyTo"); parent != o.end())
     if (auto id = id_of(*parent)) e.thread.parent = NativeRef{Network::activitypub, *id, ""};
-  e.content.html = string_of(o, "content");
+  e.content.html = string_member(o, "content");
   if (e.content.html.empty())
     if (auto map = o.find("contentMap"); map != o.end() && map->is_object() && !map->empty() && map->begin()->is_string())
       e.content.html = map->begin()->get<std::string>();
   RichText text = html_to_text(e.content.html, tags_of(o));
   e.content.text = std::move(text.text);
   e.content.facets = std::move(text.facets);
-  e.content.content_warning = string_of(o, "summary");
+  e.content.content_warning = string_member(o, "summary");
   if (auto map = o.find("contentMap"); map != o.end() && map->is_object())
     for (const auto& [lang, value] : map->items())
       if (lang.size() <= 32 && e.content.languages.size() < 3) e.content.languages.push_back(lang);
   if (auto sensitive = o.find("sensitive"); sensitive != o.end() && sensitive->is_boolean() && sensitive->get<bool>())
     e.content.labels.push_back("sensitive");
-  if (std::string published = string_of(o, "published"); !published.empty())
+  if (std::string published = string_member(o, "published"); !published.empty())
     e.created_at_us = parse_time_us(published);
   if (auto attachments = o.find("attachment"); attachments != o.end()) {
     json list = attachments->is_array() ? *attachments : json::array({*attachments});
@@ -86,13 +81,13 @@ void read_object(const json& o, Event& e) {
       Media m;
       m.url = url_of(a);
       if (m.url.empty()) continue;
-      m.mime_type = string_of(a, "mediaType");
-      m.alt = string_of(a, "name");
+      m.mime_type = string_member(a, "mediaType");
+      m.alt = string_member(a, "name");
       m.width = uint_of(a, "width");
       m.height = uint_of(a, "height");
       // Not in AS2 proper, but PeerTube and others say it; unknown sizes are checked on fetch.
       if (auto size = a.find("size"); size != a.end() && size->is_number_unsigned()) m.size = size->get<std::uint64_t>();
-      if (m.mime_type.empty() && string_of(a, "type") == "Image") m.mime_type = "image/jpeg";
+      if (m.mime_type.empty() && string_member(a, "type") == "Image") m.mime_type = "image/jpeg";
       e.media.push_back(std::move(m));
     }
   }

@@ -9,6 +9,7 @@
 #include "bridge/event_log.h"
 #include "protocols/atproto/firehose_consumer.h"
 #include "protocols/atproto/record_events.h"
+#include "tests/support/stored_events.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
@@ -96,14 +97,7 @@ struct Harness {
     consumer = std::make_unique<FirehoseConsumer>(*store, log, filter, metrics, OutboundPolicy{true}, o,
                                                   [] { return std::int64_t{1'700'000'000'000'000}; });
   }
-  std::vector<Event> events() {
-    std::vector<Event> out;
-    REQUIRE(log.scan("", [&](const Event& e) {
-      out.push_back(e);
-      return true;
-    }).ok());
-    return out;
-  }
+  std::vector<Event> events() { return testing::stored_events(log); }
 };
 
 }  // namespace

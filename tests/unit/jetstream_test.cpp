@@ -22,6 +22,7 @@
 #include "protocols/atproto/jetstream_consumer.h"
 #include "protocols/atproto/jetstream_event.h"
 #include "protocols/atproto/record_events.h"
+#include "tests/support/stored_events.h"
 #include "tests/support/net_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -140,14 +141,7 @@ struct Harness {
     consumer = std::make_unique<JetstreamConsumer>(*store, log, filter, metrics, OutboundPolicy{true}, o,
                                                    [] { return kNowUs; });
   }
-  std::vector<Event> events() {
-    std::vector<Event> out;
-    REQUIRE(log.scan("", [&](const Event& e) {
-      out.push_back(e);
-      return true;
-    }).ok());
-    return out;
-  }
+  std::vector<Event> events() { return testing::stored_events(log); }
   std::optional<std::string> stored_cursor() {
     auto v = store->get(Family::cursors, consumer->cursor_key());
     REQUIRE(v.ok());
