@@ -11,6 +11,7 @@
 
 #include "bridge/base/result.h"
 #include "bridge/event.h"
+#include "bridge/ingest_locks.h"
 #include "storage/store.h"
 
 namespace causeway {
@@ -47,10 +48,15 @@ class EventLog {
   // Visits events with id >= `from_id` in order until `visit` returns false.
   Status scan(const std::string& from_id, const std::function<bool(const Event&)>& visit) const;
 
+  // Held by every adapter from its duplicate check until its batch is written (ingest_locks.h),
+  // so the router's "already on its way" check is atomic with the write too.
+  IngestLocks& locks() { return locks_; }
+
  private:
   Store& store_;
   EventIdGenerator ids_;
   Observer observer_;
+  IngestLocks locks_;
 };
 
 }  // namespace causeway

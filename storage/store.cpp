@@ -184,6 +184,7 @@ Status Store::remove(Family family, std::string_view key, Durability d) {
 }
 
 Status Store::write(WriteBatch& batch, Durability d) {
+  if (before_write_) before_write_();
   rocksdb::Status s = db_->Write(write_options(d), batch.batch_.get());
   if (!s.ok()) return storage_error(path_, "writing a batch", s);
   batch.batch_->Clear();

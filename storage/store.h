@@ -86,6 +86,10 @@ class Store {
   // Approximate number of keys in a family (RocksDB's estimate), for metrics.
   std::uint64_t estimate_keys(Family family) const;
 
+  // For tests that must widen a race: called at the start of every write(), on the writing thread.
+  // Set before other threads use the store.
+  void set_before_write_hook(std::function<void()> hook) { before_write_ = std::move(hook); }
+
  private:
   friend class WriteBatch;
   Store() = default;
@@ -97,6 +101,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family
   rocksdb::ColumnFamilyHandle* default_handle_ = nullptr;
   int schema_version_ = 0;
+  std::function<void()> before_write_;
 };
 
 }  // namespace causeway

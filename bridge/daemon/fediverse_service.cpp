@@ -80,10 +80,12 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
                      if (Status s = sign_request(r, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
                        spdlog::warn("signing a key fetch: {}", s.error());
                    },
-                   now_us),
+                   now_us, metrics),
       inbox_(ap::InboxDeps{store, events_, social_, outbox_, actors_, metrics,
-                           [this](const ap::InboxRequest& r) { return authenticate(r); },
-                           [this](const std::string& id) { return fetch_actor(id); }, now_us,
+                           [this](std::shared_ptr<const ap::InboxRequest> r, ap::AuthenticationDone done) {
+                             authenticate(std::move(r), std::move(done));
+                           },
+                           now_us,
                            [this](const std::string& host) { return domain_blocked(host); }}),
       deliverer_(queue_, http_,
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
@@ -106,7 +108,10 @@ void FediverseService::start() {
   follow_remote_groups();
 }
 
-void FediverseService::stop() { deliverer_.stop(); }
+void FediverseService::stop() {
+  deliverer_.stop();
+  remote_keys_.stop();
+}
 
 Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
   HttpRequest request;
@@ -121,6 +126,8 @@ Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
   auto doc = ap::parse_as2(r.response.body);
   if (!doc) return make_error(actor_id + ": " + doc.error());
   if (ap::id_of(*doc).value_or("") != actor_id) return make_error(actor_id + ": the document has another id");
+  if (host_of_url(r.response.final_url) != host_of_url(actor_id))
+    return make_error(actor_id + ": served from another host (" + host_of_url(r.response.final_url) + ")");
   return *doc;
 }
 
@@ -168,30 +175,46 @@ Status FediverseService::sign_request(HttpRequest& request, const Url& url, cons
   return {};
 }
 
-Result<std::string> FediverseService::authenticate(const ap::InboxRequest& request) {
-  std::string owner;
-  auto lookup = [this, &owner](bool refresh) {
-    return [this, &owner, refresh](const std::string& key_id) -> Result<ap::PublicKey> {
-      auto key = remote_keys_.get(key_id, refresh);
-      if (!key) return Error{key.error()};
-      owner = key->owner;
-      std::lock_guard lock(public_keys_mu_);
-      auto it = public_keys_.find(key_id);
-      if (it != public_keys_.end() && it->second.first == key->public_key_pem) return it->second.second;
-      auto parsed = ap::PublicKey::from_pem(key->public_key_pem);
-      if (parsed) public_keys_.insert_or_assign(key_id, std::pair{key->public_key_pem, *parsed});
-      return parsed;
-    };
+Result<ap::PublicKey> FediverseService::public_key(const ap::RemoteKey& key) {
+  std::lock_guard lock(public_keys_mu_);
+  auto it = public_keys_.find(key.key_id);
+  if (it != public_keys_.end() && it->second.first == key.public_key_pem) return it->second.second;
+  auto parsed = ap::PublicKey::from_pem(key.public_key_pem);
+  if (parsed) public_keys_.insert_or_assign(key.key_id, std::pair{key.public_key_pem, *parsed});
+  return parsed;
+}
+
+void FediverseService::authenticate(std::shared_ptr<const ap::InboxRequest> request, ap::AuthenticationDone done,
+                                    bool fetched) {
+  std::optional<ap::RemoteKey> used;
+  bool not_cached = false;
+  auto cached_only = [&](const std::string& key_id) -> Result<ap::PublicKey> {
+    used = remote_keys_.cached(key_id);
+    if (!used) {
+      not_cached = true;
+      return make_error("not known yet");
+    }
+    return public_key(*used);
   };
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   ap::SignatureWindow window{std::chrono::seconds(config_.signature_max_age_seconds),
                              std::chrono::seconds(config_.signature_max_future_seconds)};
-  ap::SignatureVerdict verdict = ap::HttpSignatureVerifier(lookup(false), window).verify(request.http, now);
-  // The actor may have rotated its key since we cached it: fetch it again, once.
-  if (verdict.failure == ap::SignatureFailure::invalid_signature)
-    verdict = ap::HttpSignatureVerifier(lookup(true), window).verify(request.http, now);
-  if (!verdict.ok()) return make_error(std::string(ap::to_string(verdict.failure)) + ": " + verdict.message);
-  return owner;
+  ap::SignatureVerdict verdict =
+      ap::HttpSignatureVerifier(cached_only, window, config_.server.public_url.authority()).verify(request->http, now);
+  if (verdict.ok()) return done(ap::Signer{used->owner, used->owner_inbox, used->owner_shared_inbox});
+  // Unknown key: fetch it, off this thread. Known key that fails: the actor may have rotated it
+  // since we cached it; fetch it again, once.
+  bool fetch = !fetched && verdict.failure == ap::SignatureFailure::key_unavailable && not_cached;
+  bool refresh = !fetched && verdict.failure == ap::SignatureFailure::invalid_signature;
+  if (fetch || refresh) {
+    remote_keys_.get_async(verdict.key_id, refresh,
+                           [this, request, done = std::move(done)](Result<ap::RemoteKey> key) mutable {
+                             if (!key) return done(make_error("key_unavailable: " + key.error()));
+                             authenticate(request, std::move(done), true);
+                           });
+    return;
+  }
+  done(make_error(std::string(ap::to_string(verdict.failure)) + ": " + verdict.message));
 }
 
 void FediverseService::follow_remote_groups() {
@@ -318,6 +341,9 @@ Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& obje
   auto doc = ap::parse_as2(r.response.body);
   if (!doc) return FetchFailure{true, object_id + ": " + doc.error()};
   if (ap::id_of(*doc).value_or("") != object_id) return FetchFailure{true, object_id + ": the document has another id"};
+  // Trusted only as its origin's word: a redirect to another host could put words in its mouth.
+  if (host_of_url(r.response.final_url) != host_of_url(object_id))
+    return FetchFailure{true, object_id + ": served from another host (" + host_of_url(r.response.final_url) + ")"};
   std::string type = ap::string_member(*doc, "type");
   // FEP-1b12 groups announce their members' activities: a Create carries the post itself.
   if (type == "Create" && depth == 0) {

@@ -60,7 +60,11 @@ class FediverseService {
   bool is_member(const std::string& group_id, const std::string& actor) const;
 
  private:
-  Result<std::string> authenticate(const activitypub::InboxRequest& request);
+  // Checks the request's signature with the cached key, or fetches the key first (`fetched`: the
+  // key was just fetched, so neither fetch nor refresh again). Calls `done` once, maybe later.
+  void authenticate(std::shared_ptr<const activitypub::InboxRequest> request, activitypub::AuthenticationDone done,
+                    bool fetched = false);
+  Result<activitypub::PublicKey> public_key(const activitypub::RemoteKey& key);
   Result<nlohmann::json> fetch_actor(const std::string& actor_id);
   // fetch_actor, kept for an hour: the writers ask for the same members again and again.
   Result<nlohmann::json> actor_document(const std::string& actor_id);

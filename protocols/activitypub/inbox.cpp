@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <future>
 
 #include "bridge/base/clock.h"
 #include "bridge/decisions.h"
@@ -65,14 +66,6 @@ const LocalActor* local_object(const LocalActors& actors, const ActivityView& a)
   return a.object_id ? actors.by_url(*a.object_id) : nullptr;
 }
 
-Follower follower_from(const std::string& actor_id, const std::string& follow_id, const json& actor_doc,
-                       std::int64_t now) {
-  Follower f{actor_id, string_member(actor_doc, "inbox"), "", follow_id, now};
-  if (auto endpoints = actor_doc.find("endpoints"); endpoints != actor_doc.end() && endpoints->is_object())
-    f.shared_inbox = string_member(*endpoints, "sharedInbox");
-  return f;
-}
-
 json response_activity(const LocalActors& actors, const LocalActor& local, const char* type, const Follower& request) {
   return {{"@context", "https://www.w3.org/ns/activitystreams"},
           {"id", actors.id(local) + "/" + std::string(type == std::string("Accept") ? "accept" : "reject") + "/" +
@@ -99,33 +92,49 @@ void reject_follow_request(WriteBatch& batch, SocialGraph& social, Outbox& outbo
   if (!request.inbox.empty()) outbox.publish(batch, local, response_activity(actors, local, "Reject", request), {request});
 }
 
-InboxResponse Inbox::reject(int status, const std::string& reason, const InboxRequest& request) {
-  // The label is the reason's kind: "signature: expired" rather than the whole message.
-  size_t cut = reason.find(':');
-  if (reason.rfind("signature:", 0) == 0) cut = reason.find(':', cut + 1);
-  std::string reason_label = reason.substr(0, cut);
-  spdlog::warn("inbox {} from {}: rejected ({}): {}", request.http.target, request.remote_address, status, reason);
+InboxResponse Inbox::reject(int status, const std::string& reason_class, const std::string& detail,
+                            const InboxRequest& request) {
+  spdlog::warn("inbox {} from {}: rejected ({}, {}): {}", request.http.target, request.remote_address, status,
+               reason_class, detail);
   d_.metrics
       .counter("causeway_inbox_rejected_total", "Inbox POSTs rejected, by HTTP status and reason.",
-               {{"status", std::to_string(status)}, {"reason", reason_label}})
+               {{"status", std::to_string(status)}, {"reason", reason_class}})
       .inc();
-  return {status, reason};
+  return {status, reason_class};
+}
+
+void Inbox::receive(std::shared_ptr<const InboxRequest> request, std::function<void(InboxResponse)> done) {
+  auto content_type = request->http.combined_header("content-type");
+  if (!content_type || !is_activity_json_type(*content_type))
+    return done(reject(400, "content_type", "Content-Type must be application/activity+json", *request));
+  d_.authenticate(request, [this, request, done = std::move(done)](Result<Signer> signer) {
+    if (!signer) {
+      // "<failure class>: <why>": the class is the sender's to know, the rest the log's.
+      const std::string& why = signer.error();
+      std::string failure = why.substr(0, why.find(':'));
+      return done(reject(401, "signature: " + failure, why, *request));
+    }
+    done(accept(*request, *signer));
+  });
 }
 
 InboxResponse Inbox::receive(const InboxRequest& request) {
-  auto content_type = request.http.combined_header("content-type");
-  if (!content_type || !is_activity_json_type(*content_type))
-    return reject(400, "not ActivityPub JSON: Content-Type must be application/activity+json", request);
-  auto owner = d_.authenticate(request);
-  if (!owner) return reject(401, "signature: " + owner.error(), request);
+  std::promise<InboxResponse> promise;
+  auto answer = promise.get_future();
+  receive(std::make_shared<const InboxRequest>(request), [&promise](InboxResponse r) { promise.set_value(std::move(r)); });
+  return answer.get();
+}
+
+InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   auto activity = parse_as2(request.http.body);
-  if (!activity) return reject(400, "body: " + activity.error(), request);
+  if (!activity) return reject(400, "body", activity.error(), request);
   auto view = view_activity(*activity);
-  if (!view) return reject(400, "activity: " + view.error(), request);
-  if (*owner != view->actor)
-    return reject(401, "key owner mismatch: signed by " + *owner + " for an activity of " + view->actor, request);
+  if (!view) return reject(400, "activity", view.error(), request);
+  if (signer.actor != view->actor)
+    return reject(401, "signature: key_owner_mismatch",
+                  "signed by " + signer.actor + " for an activity of " + view->actor, request);
   if (host_of_url(view->id) != host_of_url(view->actor))
-    return reject(400, "activity id " + view->id + " is not on its actor's host", request);
+    return reject(400, "activity: foreign_id", "activity id " + view->id + " is not on its actor's host", request);
   if (d_.domain_blocked && d_.domain_blocked(host_of_url(view->actor))) {
     // Nothing of it is stored, but the operator can still ask why it never crossed.
     WriteBatch batch = d_.store.batch();
@@ -135,9 +144,12 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
     if (view->object_id && *view->object_id != view->id)
       decisions.record(batch, Decision{*view->object_id, "", Outcome::not_bridged, reason, "", "", d_.clock()});
     (void)d_.store.write(batch, Durability::buffered);
-    return reject(403, "domain blocked: " + host_of_url(view->actor), request);
+    return reject(403, "domain_blocked", "domain blocked: " + host_of_url(view->actor), request);
   }
 
+  // From the duplicate check to the write, no other copy of this activity (or of its object) is
+  // being stored: the check and the write are one step.
+  auto guard = d_.events.locks().lock({view->id, view->object_id.value_or("")});
   auto seen = d_.store.get(Family::seen, "ap/" + view->id);
   if (seen.ok() && seen->has_value()) {
     d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "duplicate"}}).inc();
@@ -148,9 +160,18 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
   WriteBatch batch = d_.store.batch();
   batch.put(Family::seen, "ap/" + view->id, std::to_string(now));
   Event event = event_from(*view, d_.actors);
+  if (!event.may_cross()) {
+    // Direct and followers-only content is never bridged, so it is not kept: the event says only
+    // what it was and why its content is gone.
+    std::string why = event.audience.visibility == Visibility::direct ? "direct message" : "followers-only";
+    event.content = Content{};
+    event.media.clear();
+    Decisions(d_.store).record(batch, Decision{view->id, "", Outcome::not_bridged,
+                                               "not public (" + why + "): its content is not kept", "", "", now});
+  }
   d_.events.append(batch, event, now);
 
-  if (view->type == "Follow") handle_follow(batch, *view, *activity);
+  if (view->type == "Follow") handle_follow(batch, *view, signer);
   else if (view->type == "Undo") handle_undo(batch, *view);
   else if (view->type == "Block") handle_block(batch, view->object_id.value_or(""), view->actor, true);
   else if (view->type == "Accept" || view->type == "Reject") handle_accept_reject(batch, *view);
@@ -162,22 +183,18 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
 
   if (Status written = d_.store.write(batch); !written.ok()) {
     spdlog::error("inbox: cannot store {}: {}", view->id, written.error());
-    return {503, "storage unavailable"};
+    return {503, "storage_unavailable"};
   }
   spdlog::info("inbox: {} {} from {} stored as event {}", view->type, view->id, view->actor, event.id);
   d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "accepted"}}).inc();
   return {202, "accepted"};
 }
 
-void Inbox::handle_follow(WriteBatch& batch, const ActivityView& a, const json& activity) {
+void Inbox::handle_follow(WriteBatch& batch, const ActivityView& a, const Signer& signer) {
   const LocalActor* local = a.object_id ? d_.actors.by_url(*a.object_id) : nullptr;
   if (!local || d_.actors.id(*local) != *a.object_id) return;
-  auto actor_doc = d_.resolve_actor(a.actor);
-  if (!actor_doc) {
-    spdlog::warn("inbox: Follow {} of {}: cannot fetch the follower: {}", a.id, *a.object_id, actor_doc.error());
-    return;
-  }
-  Follower request = follower_from(a.actor, a.id, *actor_doc, d_.clock());
+  // The follower's inboxes come from its own document, read when its key was proven: no fetch here.
+  Follower request{a.actor, signer.inbox, signer.shared_inbox, a.id, d_.clock()};
   if (local->manually_approves_followers) {
     d_.social.hold_request(batch, local->key, request);
     spdlog::info("inbox: follow of {} by {} held for approval", local->username, a.actor);

@@ -2,10 +2,20 @@
 // activity's actor, parse, drop duplicates by activity id, write durably, then answer 202. What
 // the activity means for local actors (follows, group posts) is decided and queued in the same
 // write batch, so an acknowledged activity is never half-handled.
+//
+// Asynchronous: receive() returns at once when the signing key must be fetched, and answers from
+// the key fetch's thread later, so serving threads never wait on a remote server. The duplicate
+// check, the routing and the write hold the event log's ingest locks for the activity's and the
+// object's ids: concurrent copies of one activity make one event. Thread-safe.
+//
+// Refusals are logged with their whole reason and counted by reason class
+// (causeway_inbox_rejected_total); the response body names the class only ("signature:
+// key_unavailable"), never addresses or remote servers' messages.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "bridge/base/metrics.h"
@@ -27,14 +37,22 @@ struct InboxRequest {
 
 struct InboxResponse {
   int status = 202;
-  std::string reason;  // for the log and, on errors, the response body
+  std::string reason;  // the reason class ("signature: expired", "duplicate"): safe to send back
 };
 
-// Proves who sent a request: the id of the actor owning the key that signed it, or why not.
-using RequestAuthenticator = std::function<Result<std::string>(const InboxRequest& request)>;
+// Who signed a request: the actor owning the key, and its inboxes as its own document lists them
+// (empty when not known without a fetch).
+struct Signer {
+  std::string actor;
+  std::string inbox;
+  std::string shared_inbox;
+};
 
-// Remote actor documents, for inbox URLs of new followers (fetched through the outbound guard).
-using ActorResolver = std::function<Result<nlohmann::json>(const std::string& actor_id)>;
+// Proves who sent a request: calls `done` once (at once, or later from another thread) with the
+// signer, or with "<failure class>: <why>".
+using AuthenticationDone = std::function<void(Result<Signer>)>;
+using RequestAuthenticator =
+    std::function<void(std::shared_ptr<const InboxRequest> request, AuthenticationDone done)>;
 
 struct InboxDeps {
   Store& store;
@@ -44,7 +62,6 @@ struct InboxDeps {
   const LocalActors& actors;
   Metrics& metrics;
   RequestAuthenticator authenticate;
-  ActorResolver resolve_actor;
   std::function<std::int64_t()> clock;
   std::function<bool(const std::string& host)> domain_blocked;
 };
@@ -53,11 +70,18 @@ class Inbox {
  public:
   explicit Inbox(InboxDeps deps) : d_(std::move(deps)) {}
 
+  // Calls `done` exactly once with the answer, possibly from another thread.
+  void receive(std::shared_ptr<const InboxRequest> request, std::function<void(InboxResponse)> done);
+  // receive(), waited for.
   InboxResponse receive(const InboxRequest& request);
 
  private:
-  InboxResponse reject(int status, const std::string& reason, const InboxRequest& request);
-  void handle_follow(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
+  // What follows a successful signature check: parse, check, dedupe, store.
+  InboxResponse accept(const InboxRequest& request, const Signer& signer);
+  // `reason_class` goes to the sender and labels the metric; `detail` only to the log.
+  InboxResponse reject(int status, const std::string& reason_class, const std::string& detail,
+                       const InboxRequest& request);
+  void handle_follow(WriteBatch& batch, const ActivityView& a, const Signer& signer);
   void handle_undo(WriteBatch& batch, const ActivityView& a);
   void handle_block(WriteBatch& batch, const std::string& target, const std::string& by, bool blocked);
   void handle_accept_reject(WriteBatch& batch, const ActivityView& a);

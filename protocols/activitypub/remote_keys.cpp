@@ -1,8 +1,12 @@
 #include "protocols/activitypub/remote_keys.h"
 
+#include <spdlog/spdlog.h>
+
+#include <future>
+
 #include <nlohmann/json.hpp>
 
-#include "protocols/activitypub/as2.h"
+#include "bridge/base/url.h"
 
 namespace causeway::activitypub {
 namespace {
@@ -11,77 +15,161 @@ using nlohmann::json;
 
 std::string cache_key(const std::string& key_id) { return "apkey/" + key_id; }
 
-std::optional<RemoteKey> key_from(const json& entry, const std::string& key_id, const std::string& default_owner) {
-  if (!entry.is_object() || entry.value("id", "") != key_id) return std::nullopt;
-  auto pem = entry.find("publicKeyPem");
-  if (pem == entry.end() || !pem->is_string()) return std::nullopt;
-  std::string owner = entry.contains("owner") ? id_of(entry["owner"]).value_or("") : default_owner;
-  if (owner.empty()) owner = default_owner;
-  return RemoteKey{key_id, owner, pem->get<std::string>(), 0};
-}
+std::int64_t us(std::chrono::seconds s) { return s.count() * 1'000'000; }
 
 }  // namespace
 
-Result<RemoteKey> RemoteKeys::from_document(const std::string& key_id, const std::string& body) {
-  auto doc = parse_as2(body);
-  if (!doc) return make_error("key document for " + key_id + ": " + doc.error());
-  std::string doc_id = id_of(*doc).value_or("");
-  if (auto direct = key_from(*doc, key_id, "")) {  // the keyId dereferenced to the key itself
-    if (direct->owner.empty()) return make_error("key " + key_id + " names no owner");
-    return *direct;
-  }
-  auto keys = doc->find("publicKey");
-  if (keys != doc->end()) {
-    if (keys->is_array()) {
-      for (const auto& k : *keys)
-        if (auto found = key_from(k, key_id, doc_id)) return *found;
-    } else if (auto found = key_from(*keys, key_id, doc_id)) {
-      return *found;
-    }
-  }
-  return make_error("document " + doc_id + " holds no key " + key_id);
+RemoteKeys::RemoteKeys(Store& store, const HttpClient& http, HttpClient::Signer sign_fetch, Clock clock,
+                       Metrics& metrics, RemoteKeysOptions options)
+    : store_(store),
+      http_(http),
+      sign_fetch_(std::move(sign_fetch)),
+      clock_(std::move(clock)),
+      metrics_(metrics),
+      options_(options),
+      pool_(options.pool) {}
+
+RemoteKeys::~RemoteKeys() { stop(); }
+
+void RemoteKeys::stop() { pool_.stop(); }
+
+void RemoteKeys::count(const char* outcome) {
+  metrics_.counter("causeway_remote_key_lookups_total", "Remote key lookups, by outcome.", {{"outcome", outcome}}).inc();
 }
 
-std::optional<RemoteKey> RemoteKeys::from_memory(const std::string& key_id, std::int64_t now) {
-  std::lock_guard lock(mu_);
-  auto it = memory_.find(key_id);
-  if (it == memory_.end() || now - it->second.fetched_us >= ttl_.count() * 1'000'000) return std::nullopt;
-  return it->second;
-}
-
-Result<RemoteKey> RemoteKeys::get(const std::string& key_id, bool refresh) {
+std::optional<RemoteKey> RemoteKeys::cached(const std::string& key_id) {
   std::int64_t now = clock_();
-  if (!refresh) {
-    if (auto remembered = from_memory(key_id, now)) return *remembered;
-    auto cached = store_.get(Family::actors, cache_key(key_id));
-    if (cached.ok() && cached->has_value()) {
-      json j = json::parse(**cached, nullptr, false);
-      if (j.is_object() && now - j.value("fetched_us", std::int64_t{0}) < ttl_.count() * 1'000'000) {
-        RemoteKey key{key_id, j.value("owner", ""), j.value("pem", ""), j.value("fetched_us", std::int64_t{0})};
-        std::lock_guard lock(mu_);
-        memory_[key_id] = key;
-        return key;
-      }
-    }
+  {
+    std::lock_guard lock(mu_);
+    auto it = memory_.find(key_id);
+    if (it != memory_.end() && now - it->second.fetched_us < us(options_.ttl)) return it->second;
   }
-  std::string url = key_id.substr(0, key_id.find('#'));
+  auto stored = store_.get(Family::actors, cache_key(key_id));
+  if (!stored.ok() || !stored->has_value()) return std::nullopt;
+  json j = json::parse(**stored, nullptr, false);
+  // Entries written before ownership was proven (no "verified") are not trusted.
+  if (!j.is_object() || !j.value("verified", false)) return std::nullopt;
+  RemoteKey key{key_id, j.value("owner", ""), j.value("pem", ""), j.value("fetched_us", std::int64_t{0}),
+                j.value("inbox", ""), j.value("shared_inbox", "")};
+  if (key.owner.empty() || key.public_key_pem.empty() || now - key.fetched_us >= us(options_.ttl)) return std::nullopt;
+  std::lock_guard lock(mu_);
+  memory_[key_id] = key;
+  return key;
+}
+
+Result<FetchedDocument> RemoteKeys::fetch_document(const std::string& url) {
+  std::string host = host_of_url(url);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = host_down_until_.find(host); it != host_down_until_.end() && it->second > clock_())
+      return make_error(url + ": its host did not answer recently");
+  }
   HttpRequest request;
   request.url = url;
   request.headers = {{"Accept", "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""}};
-  FetchResult fetched = http_.fetch(request, {}, sign_fetch_);
-  if (!fetched.ok()) return make_error("fetching key " + key_id + ": " + fetched.message);
-  if (fetched.response.status != 200)
-    return make_error("fetching key " + key_id + ": HTTP " + std::to_string(fetched.response.status));
-  auto key = from_document(key_id, fetched.response.body);
-  if (!key) return key;
-  key->fetched_us = now;
-  Status cached = store_.put(Family::actors, cache_key(key_id),
-                             json{{"owner", key->owner}, {"pem", key->public_key_pem}, {"fetched_us", now}}.dump(),
-                             Durability::buffered);
-  if (!cached.ok()) return make_error("caching key " + key_id + ": " + cached.error());
-  std::lock_guard lock(mu_);
-  memory_[key_id] = *key;
+  FetchResult fetched = http_.fetch(request, FetchLimits{options_.max_document_bytes, options_.fetch_timeout, 3}, sign_fetch_);
+  if (!fetched.ok()) {
+    if (fetched.error == FetchError::timeout || fetched.error == FetchError::connect) {
+      std::lock_guard lock(mu_);
+      host_down_until_[host] = clock_() + us(options_.host_backoff);
+    }
+    return make_error(fetched.message);
+  }
+  if (fetched.response.status != 200) return make_error(url + ": HTTP " + std::to_string(fetched.response.status));
+  return FetchedDocument{fetched.response.final_url, std::move(fetched.response.body)};
+}
+
+Result<RemoteKey> RemoteKeys::fetch_and_verify(const std::string& key_id) {
+  auto owned = resolve_owned_key(key_id, [this](const std::string& url) { return fetch_document(url); });
+  if (!owned) return Error{owned.error()};
+  std::int64_t now = clock_();
+  RemoteKey key{owned->key_id, owned->owner, owned->public_key_pem, now, owned->owner_inbox, owned->owner_shared_inbox};
+  // Cached only now that the owner vouched for it.
+  json entry{{"owner", key.owner}, {"pem", key.public_key_pem}, {"fetched_us", now}, {"verified", true},
+             {"inbox", key.owner_inbox}, {"shared_inbox", key.owner_shared_inbox}};
+  Status cached = store_.put(Family::actors, cache_key(key_id), entry.dump(), Durability::buffered);
+  if (!cached.ok()) spdlog::warn("caching key {}: {}", key_id, cached.error());
   return key;
+}
+
+void RemoteKeys::finish(const std::string& key_id, const Result<RemoteKey>& result) {
+  std::vector<Callback> waiting;
+  {
+    std::lock_guard lock(mu_);
+    if (result) {
+      memory_[key_id] = *result;
+      failed_.erase(key_id);
+    } else {
+      failed_[key_id] = {clock_() + us(options_.negative_ttl), result.error()};
+    }
+    if (auto it = in_flight_.find(key_id); it != in_flight_.end()) {
+      waiting = std::move(it->second);
+      in_flight_.erase(it);
+    }
+  }
+  count(result ? "fetched" : "failed");
+  if (!result) spdlog::info("remote key {}: {}", key_id, result.error());
+  for (auto& cb : waiting) cb(result);
+}
+
+void RemoteKeys::get_async(const std::string& key_id, bool refresh, Callback done) {
+  if (!refresh) {
+    if (auto key = cached(key_id)) {
+      count("cached");
+      return done(*key);
+    }
+  }
+  std::string host = host_of_url(key_id);
+  if (host.empty()) return done(make_error("keyId " + key_id + " is not a URL"));
+  {
+    std::unique_lock lock(mu_);
+    std::int64_t now = clock_();
+    if (refresh) {
+      auto& last = refreshed_at_[key_id];
+      if (now - last < us(options_.refresh_interval)) {
+        lock.unlock();
+        count("refresh_skipped");
+        return done(make_error("key " + key_id + " was fetched again moments ago"));
+      }
+      last = now;
+    }
+    if (auto it = failed_.find(key_id); it != failed_.end()) {
+      if (it->second.first > now) {
+        std::string why = it->second.second;
+        lock.unlock();
+        count("negative_cached");
+        return done(make_error(why + " (not asked again for a while)"));
+      }
+      failed_.erase(it);
+    }
+    auto [it, first] = in_flight_.try_emplace(key_id);
+    it->second.push_back(std::move(done));
+    if (!first) {
+      count("joined");
+      return;  // the fetch under way answers this one too
+    }
+  }
+  bool queued = pool_.submit(
+      host, [this, key_id] { finish(key_id, fetch_and_verify(key_id)); },
+      [this, key_id] { finish(key_id, make_error("shutting down")); });
+  if (!queued) {
+    // Not remembered as failed: the key is fine, the queue for its host is only full right now.
+    std::vector<Callback> waiting;
+    {
+      std::lock_guard lock(mu_);
+      waiting = std::move(in_flight_[key_id]);
+      in_flight_.erase(key_id);
+    }
+    count("queue_full");
+    for (auto& cb : waiting) cb(make_error("too many key fetches waiting for " + host));
+  }
+}
+
+Result<RemoteKey> RemoteKeys::get(const std::string& key_id, bool refresh) {
+  std::promise<Result<RemoteKey>> promise;
+  auto future = promise.get_future();
+  get_async(key_id, refresh, [&promise](Result<RemoteKey> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
 }  // namespace causeway::activitypub

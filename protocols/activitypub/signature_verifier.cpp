@@ -172,6 +172,24 @@ std::optional<SignedText> check_rfc9421(SignatureVerdict& verdict, const HttpReq
   return SignedText{std::move(*base), sig.signature, sig.algorithm};
 }
 
+// "host:443" over https is "host": a sender may or may not write the default port.
+std::string normal_authority(std::string_view authority, std::string_view scheme) {
+  std::string a = ascii_lowercase(trim_ows(authority));
+  std::string_view default_port = equals_ignoring_case(scheme, "http") ? ":80" : ":443";
+  if (a.size() > default_port.size() && a.compare(a.size() - default_port.size(), default_port.size(), default_port) == 0)
+    a.resize(a.size() - default_port.size());
+  return a;
+}
+
+// The signed host parts all come from the request's authority and its Host fields: each must be ours.
+bool authority_is(SignatureVerdict& verdict, const HttpRequestView& request, const std::string& expected) {
+  std::string want = normal_authority(expected, request.scheme);
+  bool ok = normal_authority(request.authority, request.scheme) == want;
+  for (std::string_view host : request.header_values("Host")) ok = ok && normal_authority(host, request.scheme) == want;
+  if (!ok) reject(verdict, SignatureFailure::wrong_authority, "signed for " + request.authority + ", not for " + expected);
+  return ok;
+}
+
 }  // namespace
 
 const char* to_string(SignatureFailure failure) {
@@ -184,6 +202,7 @@ const char* to_string(SignatureFailure failure) {
     case SignatureFailure::missing_digest: return "missing_digest";
     case SignatureFailure::digest_not_covered: return "digest_not_covered";
     case SignatureFailure::digest_mismatch: return "digest_mismatch";
+    case SignatureFailure::wrong_authority: return "wrong_authority";
     case SignatureFailure::expired: return "expired";
     case SignatureFailure::not_yet_valid: return "not_yet_valid";
     case SignatureFailure::key_unavailable: return "key_unavailable";
@@ -203,6 +222,7 @@ SignatureVerdict HttpSignatureVerifier::verify(const HttpRequestView& request, s
     reject(verdict, SignatureFailure::no_signature, "no signature");
   }
   if (!signed_text) return verdict;
+  if (!expected_authority_.empty() && !authority_is(verdict, request, expected_authority_)) return verdict;
 
   auto key = lookup_(verdict.key_id);
   if (!key) {

@@ -29,6 +29,7 @@ enum class SignatureFailure {
   missing_digest,         // content without a Digest or Content-Digest header
   digest_not_covered,     // the digest header is there but the signature does not cover it
   digest_mismatch,        // the digest does not match the body, or cannot be checked
+  wrong_authority,        // signed for another server: the covered host is not this server's
   expired,                // Date or created too old, or expires passed
   not_yet_valid,          // Date or created too far in the future
   key_unavailable,        // the key lookup failed
@@ -61,14 +62,19 @@ using PublicKeyLookup = std::function<Result<PublicKey>(const std::string& key_i
 // Thread-safe when the lookup is: verify() changes nothing.
 class HttpSignatureVerifier {
  public:
-  explicit HttpSignatureVerifier(PublicKeyLookup lookup, SignatureWindow window = {})
-      : lookup_(std::move(lookup)), window_(window) {}
+  // `expected_authority` ("bridge.example.org", "127.0.0.1:8480"): when set, a request whose Host
+  // (and so its covered host, @authority or @target-uri) names another server is refused, as a
+  // signature made for that server and replayed here.
+  explicit HttpSignatureVerifier(PublicKeyLookup lookup, SignatureWindow window = {},
+                                 std::string expected_authority = {})
+      : lookup_(std::move(lookup)), window_(window), expected_authority_(std::move(expected_authority)) {}
 
   SignatureVerdict verify(const HttpRequestView& request, std::chrono::sys_seconds now) const;
 
  private:
   PublicKeyLookup lookup_;
   SignatureWindow window_;
+  std::string expected_authority_;
 };
 
 }  // namespace causeway::activitypub

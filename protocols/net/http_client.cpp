@@ -46,6 +46,7 @@ const char* to_string(FetchError error) {
     case FetchError::timeout: return "timeout";
     case FetchError::too_large: return "too_large";
     case FetchError::too_many_redirects: return "too_many_redirects";
+    case FetchError::cross_origin_redirect: return "cross_origin_redirect";
     case FetchError::other: return "other";
   }
   return "other";
@@ -115,7 +116,14 @@ FetchResult HttpClient::fetch(HttpRequest request, const FetchLimits& limits, co
       return failure(kind, request.url, httplib::to_string(err));
     }
     if (res.status >= 300 && res.status < 400 && res.has_header("Location")) {
-      request.url = resolve_location(*url, res.get_header_value("Location"));
+      std::string next = resolve_location(*url, res.get_header_value("Location"));
+      auto next_url = parse_url(next, "http,https");
+      bool same_origin = next_url && next_url->scheme == url->scheme && next_url->authority() == url->authority();
+      if (!same_origin && (!request.body.empty() || (request.method != "GET" && request.method != "HEAD")))
+        return failure(FetchError::cross_origin_redirect, request.url,
+                       "redirected to another origin (" + (next_url ? next_url->scheme + "://" + next_url->authority() : next) +
+                           "); a " + request.method + " is not re-sent there");
+      request.url = next;
       if (res.status == 303) {
         request.method = "GET";
         request.body.clear();

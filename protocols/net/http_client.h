@@ -1,7 +1,8 @@
 // Outbound HTTP for everything causeway fetches or delivers. Every hop goes through the address
 // guard (the connection goes to the address that was checked, so DNS cannot change it between
 // check and connect), redirects are followed by hand and re-checked, and each response is bounded
-// in size and time. Thread-safe: each call uses its own connection.
+// in size and time. A request with a body (a POST: an activity, an app password) is never re-sent to
+// another origin than the one it was addressed to. Thread-safe: each call uses its own connection.
 #pragma once
 
 #include <chrono>
@@ -32,7 +33,11 @@ struct HttpResponse {
   std::string header(const std::string& lowercase_name) const;
 };
 
-enum class FetchError { none, bad_url, blocked_address, resolve, connect, timeout, too_large, too_many_redirects, other };
+enum class FetchError {
+  none, bad_url, blocked_address, resolve, connect, timeout, too_large, too_many_redirects,
+  cross_origin_redirect,  // a request with a body redirected to another origin: not re-sent there
+  other
+};
 const char* to_string(FetchError error);
 
 struct FetchResult {

@@ -8,7 +8,7 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-TARGETS="dag_cbor car frame jetstream lexicon cavage_header rfc9421_header as2 html"
+TARGETS="dag_cbor car frame jetstream lexicon cavage_header rfc9421_header as2 html key_ownership"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
@@ -27,6 +27,7 @@ seed "$corpus/as2" "$FIXTURES"/http-signatures/rfc9530/sample-body.json
 seed "$corpus/jetstream" tests/fuzz/seeds/jetstream/*.json
 seed "$corpus/lexicon" tests/fuzz/seeds/lexicon/*.bin
 seed "$corpus/html" tests/fuzz/seeds/html/*
+seed "$corpus/key_ownership" tests/fuzz/seeds/key_ownership/*
 
 status=0
 for target in $TARGETS; do

@@ -245,7 +245,7 @@ TEST_CASE("the inbox refuses unsigned, stale, tampered and wrong-owner POSTs and
   CHECK(metric(causeway, "causeway_inbox_rejected_total{status=\"401\",reason=\"signature: expired\"}") == "1");
   CHECK(metric(causeway, "causeway_inbox_rejected_total{status=\"401\",reason=\"signature: not_yet_valid\"}") == "1");
   CHECK(metric(causeway, "causeway_inbox_rejected_total{status=\"401\",reason=\"signature: digest_mismatch\"}") == "1");
-  CHECK(metric(causeway, "causeway_inbox_rejected_total{status=\"401\",reason=\"key owner mismatch\"}") == "1");
+  CHECK(metric(causeway, "causeway_inbox_rejected_total{status=\"401\",reason=\"signature: key_owner_mismatch\"}") == "1");
   CHECK(metric(causeway, "causeway_inbox_total{outcome=\"accepted\"}").empty());
 
   // None of the refused requests left a trace: the same activity, signed properly, is new.

@@ -123,14 +123,14 @@ HttpRequestView actor_get() {
 
 // A verifier whose key lookup serves `key` for kKeyId and counts how often it is asked.
 struct Harness {
-  explicit Harness(PublicKey key, SignatureWindow window = {})
+  explicit Harness(PublicKey key, SignatureWindow window = {}, std::string expected_authority = "bridge.example")
       : verifier(
             [this, key](const std::string& key_id) -> Result<PublicKey> {
               ++lookups;
               if (key_id != kKeyId) return make_error("no such key");
               return key;
             },
-            window) {}
+            window, std::move(expected_authority)) {}
 
   Harness(const Harness&) = delete;  // the lookup points back at `lookups`
 
@@ -585,6 +585,33 @@ TEST_CASE("a generated RSA-2048 key survives PEM export and import", "[keys]") {
 
 // ---- the verifier: round trips ----
 
+TEST_CASE("a request signed for another server is refused, whichever scheme covers the host", "[verifier]") {
+  auto for_other_server = [] {
+    HttpRequestView r = inbox_post();
+    r.authority = "other.example";
+    return r;
+  };
+  for (bool rfc9421 : {false, true}) {
+    INFO((rfc9421 ? "RFC 9421 (@target-uri)" : "cavage (host)"));
+    HttpRequestView request = rfc9421 ? signed_rfc9421(for_other_server()) : signed_cavage(for_other_server());
+    // Valid for the server it was made for ...
+    PublicKey key = sender_key().public_key().value();
+    Harness theirs(key, {}, "other.example");
+    CHECK(theirs.verifier.verify(request, kNow).ok());
+    // ... and refused here, before any key is fetched.
+    Harness ours(key);
+    SignatureVerdict verdict = ours.verifier.verify(request, kNow);
+    CHECK(verdict.failure == SignatureFailure::wrong_authority);
+    CHECK(ours.lookups == 0);
+  }
+  // The default port written out is the same authority; a Host header that disagrees is not.
+  HttpRequestView with_port = inbox_post();
+  with_port.authority = "bridge.example:443";
+  HttpRequestView signed_with_port = signed_cavage(with_port);
+  Harness h = sender_harness();
+  CHECK(h.verifier.verify(signed_with_port, kNow).ok());
+}
+
 TEST_CASE("a POST signed with draft-cavage verifies", "[verifier]") {
   HttpRequestView request = signed_cavage(inbox_post());
   std::string signature = *request.combined_header("Signature");
@@ -799,7 +826,10 @@ TEST_CASE("a signature over the wrong components is refused", "[verifier]") {
   // Headers changed after signing, or a headers= list that is not what was signed.
   HttpRequestView moved = signed_cavage(inbox_post());
   replace_header(moved, "Host", "elsewhere.example");
-  CHECK(h.verifier.verify(moved, kNow).failure == SignatureFailure::invalid_signature);
+  CHECK(h.verifier.verify(moved, kNow).failure == SignatureFailure::wrong_authority);  // not ours, before the key
+  HttpRequestView moved_path = signed_cavage(inbox_post());
+  moved_path.target = "/ap/inbox";
+  CHECK(h.verifier.verify(moved_path, kNow).failure == SignatureFailure::invalid_signature);
   HttpRequestView relisted = signed_cavage(inbox_post());
   replace_header(relisted, "Signature", [&] {
     std::string s = *relisted.combined_header("Signature");
