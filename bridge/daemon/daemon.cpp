@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "bridge/daemon/bridge_command.h"
 #include "bridge/daemon/bridged_actors.h"
 #include "bridge/daemon/fediverse_writer.h"
+#include "bridge/retention.h"
 #include "bridge/router.h"
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
@@ -60,6 +62,9 @@ int wait_for_shutdown(const sigset_t& set) {
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
+  // Everything the daemon creates (store files, master key, admin token) is its owner's alone;
+  // RocksDB creates its files with the process umask.
+  ::umask(077);
   ConfigLoadResult loaded = load_config(options.config_file, std::filesystem::current_path());
   if (!loaded.config) {
     for (const auto& line : loaded.errors) std::cerr << line << '\n';
@@ -158,6 +163,8 @@ int run_daemon(const DaemonOptions& options) {
       fediverse->social(), bridged, [&fediverse](const std::string& actor) { return fediverse->recipient(actor); }});
   to_bluesky->start();
   to_fediverse->start();
+  RetentionPruner retention(**store, events, fediverse->queue(), metrics, config.retention, now_us);
+  retention.start();
   spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
                kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
                (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
@@ -168,6 +175,7 @@ int run_daemon(const DaemonOptions& options) {
   http_thread.join();
   to_bluesky->stop();    // each finishes the job in hand
   to_fediverse->stop();
+  retention.stop();
   bluesky.reset();    // the stream stops after the frame in hand is stored
   fediverse->stop();  // finishes deliveries in flight
   to_bluesky.reset();

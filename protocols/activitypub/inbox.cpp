@@ -7,6 +7,8 @@
 
 #include "bridge/base/clock.h"
 #include "bridge/decisions.h"
+#include "bridge/flag_reports.h"
+#include "bridge/seen_ids.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/stable_id.h"
@@ -138,7 +140,7 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
     return reject(403, "domain blocked: " + host_of_url(view->actor), request);
   }
 
-  auto seen = d_.store.get(Family::seen, "ap/" + view->id);
+  auto seen = d_.store.get(Family::seen, SeenIds::activitypub_key(view->id));
   if (seen.ok() && seen->has_value()) {
     d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "duplicate"}}).inc();
     return {202, "duplicate"};
@@ -146,7 +148,7 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
 
   std::int64_t now = d_.clock();
   WriteBatch batch = d_.store.batch();
-  batch.put(Family::seen, "ap/" + view->id, std::to_string(now));
+  SeenIds::mark_received(batch, SeenIds::activitypub_key(view->id), now);
   Event event = event_from(*view, d_.actors);
   d_.events.append(batch, event, now);
 
@@ -242,7 +244,7 @@ void Inbox::handle_group_posts(WriteBatch& batch, const ActivityView& a, const j
 }
 
 void Inbox::handle_flag(WriteBatch& batch, const ActivityView& a, const json& activity) {
-  batch.put(Family::social, "flag/" + a.id, activity.dump());
+  FlagReports::record(batch, a.id, activity.dump(), d_.clock());
   spdlog::warn("inbox: report {} from {} stored for the operator", a.id, a.actor);
 }
 
