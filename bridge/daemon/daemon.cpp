@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <iostream>
@@ -62,9 +61,6 @@ int wait_for_shutdown(const sigset_t& set) {
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
-  // Everything the daemon creates (store files, master key, admin token) is its owner's alone;
-  // RocksDB creates its files with the process umask.
-  ::umask(077);
   ConfigLoadResult loaded = load_config(options.config_file, std::filesystem::current_path());
   if (!loaded.config) {
     for (const auto& line : loaded.errors) std::cerr << line << '\n';
