@@ -9,7 +9,21 @@ namespace {
 
 // Keys sort by native id, then by time: "why/<id>\n<16 hex digits of at_us>". A newline never
 // occurs in an id, so one id's records are never mixed with those of a longer id.
-std::string prefix_of(const std::string& native_id) { return "why/" + native_id + "\n"; }
+constexpr std::string_view kPrefix = "why/";
+std::string prefix_of(const std::string& native_id) { return std::string(kPrefix) + native_id + "\n"; }
+
+// The time at the end of a key, or -1 when the key is not of that shape.
+std::int64_t time_of_key(std::string_view key) {
+  auto nl = key.rfind('\n');
+  if (nl == std::string_view::npos || key.size() - nl - 1 != 16) return -1;
+  std::int64_t at = 0;
+  for (char c : key.substr(nl + 1)) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return -1;
+    at = at * 16 + d;
+  }
+  return at;
+}
 
 Outcome outcome_from(const std::string& s) {
   if (s == "bridged") return Outcome::bridged;
@@ -55,6 +69,18 @@ void Decisions::record(WriteBatch& batch, const Decision& d) const {
                    {"copy", d.copy},     {"event", d.event_id},             {"at_us", d.at_us}};
   if (d.outcome == Outcome::not_bridged) j["outcome"] = "not_bridged";
   batch.put(Family::idmap, prefix_of(d.native_id) + at, j.dump());
+}
+
+Result<std::size_t> Decisions::prune_older_than(std::int64_t cutoff_us,
+                                                const std::function<bool(const std::string&)>& keep) const {
+  // Keys sort by native id, not time, so every key is looked at; only old ones are parsed.
+  return store_.remove_where(Family::idmap, kPrefix, [&](std::string_view key, std::string_view value) {
+    std::int64_t at = time_of_key(key);
+    if (at < 0 || at >= cutoff_us) return Sweep::keep;
+    auto j = nlohmann::json::parse(value, nullptr, false);
+    std::string event = j.is_object() ? j.value("event", "") : "";
+    return !event.empty() && keep(event) ? Sweep::keep : Sweep::remove;
+  });
 }
 
 Result<std::vector<Decision>> Decisions::about(const std::string& native_id) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ class Decisions {
   void record(WriteBatch& batch, const Decision& d) const;
   // Every decision about `native_id`, oldest first.
   Result<std::vector<Decision>> about(const std::string& native_id) const;
+  // Retention: removes the decisions made before `cutoff_us`, except those about an event `keep`
+  // names (an item still queued or held keeps its story). Returns how many were removed.
+  Result<std::size_t> prune_older_than(std::int64_t cutoff_us,
+                                       const std::function<bool(const std::string& event_id)>& keep) const;
 
  private:
   Store& store_;

@@ -149,6 +149,20 @@ Result<std::vector<Job>> DeliveryQueue::dead_jobs(std::size_t max) const {
   return out;
 }
 
+Status DeliveryQueue::for_each_queued(const std::function<void(const Job&)>& visit) const {
+  return store_.scan(Family::queue, "", [&](std::string_view, std::string_view value) {
+    if (auto job = decode_job(value)) visit(*job);
+    return true;
+  });
+}
+
+Status DeliveryQueue::for_each_dead(const std::function<void(const Job&)>& visit) const {
+  return store_.scan(Family::dead, "", [&](std::string_view, std::string_view value) {
+    if (auto job = decode_job(value)) visit(*job);
+    return true;
+  });
+}
+
 Status DeliveryQueue::revive(const std::string& job_id) {
   auto stored = store_.get(Family::dead, job_id);
   if (!stored) return Error{stored.error()};

@@ -57,6 +57,10 @@ class DeliveryQueue {
   Status release(Job job, std::int64_t due_us);
 
   Result<std::vector<Job>> dead_jobs(std::size_t max = 1000) const;
+  // Every job waiting in the queue (held by a worker or not), and every dead one (an admin may
+  // revive it), for retention to know which events are still wanted.
+  Status for_each_queued(const std::function<void(const Job&)>& visit) const;
+  Status for_each_dead(const std::function<void(const Job&)>& visit) const;
   // Moves a dead job back to the queue, due now, with its attempt count reset.
   Status revive(const std::string& job_id);
   Result<std::size_t> pending_count() const;

@@ -46,6 +46,17 @@ Result<std::optional<Event>> EventLog::get(const std::string& id) const {
   return std::optional<Event>(std::move(*event));
 }
 
+Result<std::size_t> EventLog::prune_older_than(std::int64_t cutoff_us,
+                                               const std::function<bool(const std::string&)>& keep) const {
+  return store_.remove_where(Family::events, "", [&](std::string_view key, std::string_view) {
+    std::string id(key);
+    std::int64_t at = event_id_time_us(id);
+    if (at == 0) return Sweep::keep;
+    if (at >= cutoff_us) return Sweep::stop;
+    return keep(id) ? Sweep::keep : Sweep::remove;
+  });
+}
+
 Status EventLog::scan(const std::string& from_id, const std::function<bool(const Event&)>& visit) const {
   Status failure;
   Status scanned = store_.scan(

@@ -47,6 +47,11 @@ class EventLog {
   Result<std::optional<Event>> get(const std::string& id) const;
   // Visits events with id >= `from_id` in order until `visit` returns false.
   Status scan(const std::string& from_id, const std::function<bool(const Event&)>& visit) const;
+  // Retention: removes the events received before `cutoff_us` (a prefix of the log, ids being
+  // time-ordered) except those `keep` names (still wanted by a queued or held job), in bounded
+  // batches. Keys that are not event ids are left alone. Returns how many were removed.
+  Result<std::size_t> prune_older_than(std::int64_t cutoff_us,
+                                       const std::function<bool(const std::string& event_id)>& keep) const;
 
   // Held by every adapter from its duplicate check until its batch is written (ingest_locks.h),
   // so the router's "already on its way" check is atomic with the write too.

@@ -58,6 +58,14 @@ Result<std::vector<std::pair<std::string, Job>>> Moderation::held_jobs(const std
   return out;
 }
 
+Status Moderation::for_each_held(const std::function<void(const std::string&, const Job&)>& visit) const {
+  return store_.scan(Family::social, "bsky/held/", [&](std::string_view key, std::string_view value) {
+    auto job = decode_job(value);
+    if (job) visit(std::string(key.substr(key.rfind('/') + 1)), *job);
+    return true;
+  });
+}
+
 Result<std::vector<HeldAccount>> Moderation::held(const std::string& bridge) const {
   std::vector<HeldAccount> out;
   std::string prefix = held_prefix(bridge);

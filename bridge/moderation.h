@@ -6,6 +6,7 @@
 //   "bsky/held/<bridge>/<did>/<event>" a job held until the operator decides
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ class Moderation {
   void hold(WriteBatch& batch, const std::string& bridge, const std::string& did, const std::string& event_id,
             const Job& job) const;
   Result<std::vector<HeldAccount>> held(const std::string& bridge) const;
+  // Every held job of every bridge, with the event it carries.
+  Status for_each_held(const std::function<void(const std::string& event_id, const Job& job)>& visit) const;
   // Approves the account: its held jobs go to the queue in the same batch. Returns their events.
   Result<std::vector<std::string>> approve(WriteBatch& batch, DeliveryQueue& queue, const std::string& bridge,
                                            const std::string& did) const;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/base/utf8.h"
 #include "bridge/event.h"
 
 namespace causeway {
@@ -43,13 +44,6 @@ struct RichText {
     return std::string_view(text).substr(f.byte_start, f.byte_end - f.byte_start);
   }
 };
-
-// True at 0, at the end, and before any byte that does not continue a UTF-8 sequence.
-inline bool is_utf8_boundary(std::string_view text, std::size_t offset) {
-  if (offset == 0 || offset == text.size()) return true;
-  if (offset > text.size()) return false;
-  return (static_cast<unsigned char>(text[offset]) & 0xC0) != 0x80;
-}
 
 // The facets of `rt` that can be rendered, ordered by start: non-empty, inside the text, starting
 // and ending on UTF-8 boundaries, with a target. Of overlapping facets the one starting first wins

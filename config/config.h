@@ -90,10 +90,20 @@ struct BridgeConfig {
   std::string attribution = "{name} (@{handle}):";
 };
 
+// How long the store keeps each kind of record (storage.retention), in seconds. Records an item
+// still in the queue or held for approval needs are kept whatever their age.
+struct RetentionConfig {
+  std::int64_t events_seconds = 30 * 86400;
+  std::int64_t seen_seconds = 7 * 86400;  // at least two days: senders retry for about that long
+  std::int64_t decisions_seconds = 90 * 86400;
+  std::int64_t flags_seconds = 180 * 86400;
+};
+
 struct Config {
   std::filesystem::path source_file;
   ServerConfig server;
   std::filesystem::path storage_path;
+  RetentionConfig retention;
   std::filesystem::path master_key_file;
   bool allow_private_addresses = false;
   AtprotoConfig atproto;

@@ -204,8 +204,18 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
       else config.server.listen = *hp;
     }
   }
-  if (auto storage = top->map("storage", {"path"}, true))
+  if (auto storage = top->map("storage", {"path", "retention"}, true)) {
     if (auto path = storage->string("path", true)) config.storage_path = resolve_path(*path, base_dir);
+    if (auto retention = storage->map("retention", {"events", "seen", "decisions", "flags"}, false)) {
+      constexpr std::int64_t kHour = 3600, kDay = 86400, kMax = 36500 * kDay;
+      RetentionConfig& r = config.retention;
+      r.events_seconds = retention->duration("events", kHour, kMax).value_or(r.events_seconds);
+      // A retry that arrives after its id is forgotten would be taken in, and posted, again.
+      r.seen_seconds = retention->duration("seen", 2 * kDay, kMax).value_or(r.seen_seconds);
+      r.decisions_seconds = retention->duration("decisions", kHour, kMax).value_or(r.decisions_seconds);
+      r.flags_seconds = retention->duration("flags", kHour, kMax).value_or(r.flags_seconds);
+    }
+  }
   if (auto secrets = top->map("secrets", {"master_key_file"}, true))
     if (auto path = secrets->string("master_key_file", true)) config.master_key_file = resolve_path(*path, base_dir);
   if (auto network = top->map("network", {"allow_private_addresses"}, false))

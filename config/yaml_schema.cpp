@@ -163,6 +163,49 @@ std::optional<std::int64_t> MapView::integer(const std::string& key, std::int64_
   return v;
 }
 
+namespace {
+
+std::string describe_duration(std::int64_t seconds) {
+  for (auto [unit, size] : {std::pair{'d', 86400}, std::pair{'h', 3600}, std::pair{'m', 60}})
+    if (seconds % size == 0) return std::to_string(seconds / size) + unit;
+  return std::to_string(seconds) + "s";
+}
+
+}  // namespace
+
+std::optional<std::int64_t> MapView::duration(const std::string& key, std::int64_t min_seconds,
+                                               std::int64_t max_seconds) const {
+  auto f = field(key);
+  if (!f) return std::nullopt;
+  const std::string text = f->node.IsScalar() ? f->node.Scalar() : "";
+  std::int64_t unit = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+    }
+  }
+  std::string number = unit ? text.substr(0, text.size() - 1) : "";
+  bool digits = !number.empty() && number.size() <= 9 &&
+                std::all_of(number.begin(), number.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!digits) {
+    reader_->error(f->mark, f->path,
+                   "expected a duration like 30m, 36h or 7d (a whole number and s, m, h or d), got " +
+                       describe_node(f->node));
+    return std::nullopt;
+  }
+  std::int64_t seconds = std::stoll(number) * unit;
+  if (seconds < min_seconds || seconds > max_seconds) {
+    reader_->error(f->mark, f->path,
+                   "must be between " + describe_duration(min_seconds) + " and " + describe_duration(max_seconds) +
+                       ", got " + text);
+    return std::nullopt;
+  }
+  return seconds;
+}
+
 std::optional<std::string> MapView::choice(const std::string& key, std::initializer_list<const char*> choices) const {
   auto value = string(key, false);
   if (!value) return std::nullopt;

@@ -37,6 +37,9 @@ class MapView {
   std::optional<bool> boolean(const std::string& key) const;
   // A whole number in [min, max].
   std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max) const;
+  // A duration written as a whole number and a unit: "90s", "30m", "36h", "7d"; in seconds, within
+  // [min_seconds, max_seconds] (messages show the bounds in the largest whole unit).
+  std::optional<std::int64_t> duration(const std::string& key, std::int64_t min_seconds, std::int64_t max_seconds) const;
   // One of `choices`; anything else is reported with the list and a "did you mean" when close.
   std::optional<std::string> choice(const std::string& key, std::initializer_list<const char*> choices) const;
   // A nested map with its own known keys; nullopt when absent (reported if required) or not a map.

@@ -4,8 +4,11 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <system_error>
 
 namespace causeway {
@@ -33,6 +36,59 @@ bool is_lock_error(const rocksdb::Status& s) {
   return s.IsIOError() && (text.find("lock") != std::string::npos || text.find("LOCK") != std::string::npos);
 }
 
+constexpr fs::perms kNotOwner = fs::perms::group_all | fs::perms::others_all;
+
+std::string octal_mode(fs::perms p) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%03o", static_cast<unsigned>(p & fs::perms::mask));
+  return buf;
+}
+
+// Takes every group and other bit off the files directly in `path` (a RocksDB store is flat).
+// Returns how many files were looser than that.
+Result<std::size_t> restrict_files(const fs::path& path) {
+  std::error_code ec;
+  std::size_t tightened = 0;
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    std::error_code entry_ec;
+    if (!entry.is_regular_file(entry_ec)) continue;
+    fs::perms mode = entry.status(entry_ec).permissions();
+    if (entry_ec || (mode & kNotOwner) == fs::perms::none) continue;
+    fs::permissions(entry.path(), kNotOwner, fs::perm_options::remove, entry_ec);
+    if (entry_ec) {
+      return make_error("storage file " + entry.path().string() + " is readable by other users (mode " +
+                        octal_mode(mode) + ") and cannot be restricted: " + entry_ec.message());
+    }
+    ++tightened;
+  }
+  if (ec) return make_error("storage at " + path.string() + ": cannot list it: " + ec.message());
+  return tightened;
+}
+
+// The store holds sealed keys, members' posts and who follows whom: the directory becomes 0700 and
+// its files lose every group and other bit. A store found looser was exposed, so that is said.
+Status make_private(const fs::path& path, bool just_created) {
+  std::error_code ec;
+  fs::perms dir_mode = fs::status(path, ec).permissions();
+  if (ec) return make_error("storage at " + path.string() + ": cannot read its permissions: " + ec.message());
+  if ((dir_mode & kNotOwner) != fs::perms::none) {
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) {
+      return make_error("storage at " + path.string() + " is readable by other users (mode " + octal_mode(dir_mode) +
+                        ") and cannot be restricted: " + ec.message() + "; run: chmod 700 " + path.string());
+    }
+    if (!just_created)
+      spdlog::warn("storage at {} was open to other users (mode {}); restricted it to 0700", path.string(),
+                   octal_mode(dir_mode));
+  }
+  auto tightened = restrict_files(path);
+  if (!tightened) return Error{tightened.error()};
+  if (*tightened > 0)
+    spdlog::warn("storage at {}: {} file(s) were readable by other users; removed their group and other permissions",
+                 path.string(), *tightened);
+  return {};
+}
+
 }  // namespace
 
 const char* family_name(Family family) { return kFamilyNames[static_cast<int>(family)]; }
@@ -54,6 +110,7 @@ int WriteBatch::count() const { return batch_->Count(); }
 
 Result<std::unique_ptr<Store>> Store::open(const fs::path& path) {
   std::error_code ec;
+  bool existed = fs::exists(path, ec);
   fs::create_directories(path, ec);
   if (ec) {
     return make_error("storage at " + path.string() + ": cannot create the directory: " + ec.message() +
@@ -62,6 +119,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path) {
   if (!fs::is_directory(path, ec)) {
     return make_error("storage at " + path.string() + ": not a directory; check storage.path (or --data)");
   }
+  if (Status made = make_private(path, !existed); !made.ok()) return Error{made.error()};
 
   rocksdb::DBOptions options;
   options.create_if_missing = true;
@@ -103,6 +161,9 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path) {
   store->handles_.assign(handles.begin() + 1, handles.begin() + 1 + kFamilyCount);
   for (size_t i = 1 + kFamilyCount; i < handles.size(); ++i) store->db_->DestroyColumnFamilyHandle(handles[i]);
   if (Status schema = store->check_schema(); !schema.ok()) return Error{schema.error()};
+  // Opening wrote new files (OPTIONS, the WAL) with the process umask: they are restricted too.
+  // Later ones depend on the umask, which the daemon sets to 077.
+  if (auto tightened = restrict_files(path); !tightened) return Error{tightened.error()};
   return store;
 }
 
@@ -202,6 +263,36 @@ Status Store::scan(Family family, std::string_view prefix,
   }
   if (!it->status().ok()) return storage_error(path_, std::string("scanning ") + family_name(family), it->status());
   return {};
+}
+
+Result<std::size_t> Store::remove_where(Family family, std::string_view prefix,
+                                       const std::function<Sweep(std::string_view, std::string_view)>& decide,
+                                       std::size_t batch_size) {
+  std::size_t removed = 0;
+  rocksdb::WriteBatch batch;
+  auto flush = [&]() -> Status {
+    if (batch.Count() == 0) return {};
+    auto n = static_cast<std::size_t>(batch.Count());
+    rocksdb::Status s = db_->Write(write_options(Durability::buffered), &batch);
+    if (!s.ok()) return storage_error(path_, std::string("pruning ") + family_name(family), s);
+    removed += n;
+    batch.Clear();
+    return {};
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    Sweep verdict = decide(key, std::string_view(it->value().data(), it->value().size()));
+    if (verdict == Sweep::stop) break;
+    if (verdict == Sweep::keep) continue;
+    batch.Delete(handle(family), it->key());
+    if (static_cast<std::size_t>(batch.Count()) >= std::max<std::size_t>(batch_size, 1))
+      if (Status s = flush(); !s.ok()) return Error{s.error()};
+  }
+  if (!it->status().ok()) return storage_error(path_, std::string("scanning ") + family_name(family), it->status());
+  if (Status s = flush(); !s.ok()) return Error{s.error()};
+  return removed;
 }
 
 std::uint64_t Store::estimate_keys(Family family) const {

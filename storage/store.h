@@ -1,6 +1,8 @@
 // The embedded store: one RocksDB database with a column family per purpose (DESIGN.md, Storage).
 // All families are opened together; several families change atomically through one WriteBatch.
 // A Store is safe to use from many threads. Only one process can hold a store path at a time.
+// The directory is kept private to its owner (0700, files without group or other bits): open()
+// tightens a looser one and logs a warning; the process umask decides the mode of new files.
 #pragma once
 
 #include <filesystem>
@@ -29,6 +31,9 @@ const char* family_name(Family family);
 // The schema this build writes. Older stores are migrated on open; newer ones are refused.
 inline constexpr int kSchemaVersion = 1;
 
+// What Store::remove_where does with one entry it visits.
+enum class Sweep { keep, remove, stop };
+
 // Whether a write must reach the disk (fsync of the WAL) before it returns. Inbound items are
 // acknowledged only after a synced write; caches may skip the sync.
 enum class Durability { synced, buffered };
@@ -56,7 +61,7 @@ class WriteBatch {
 class Store {
  public:
   // Opens (creating if needed) the store at `path`. Fails with a message naming the path when it
-  // is locked by another process, not writable, or of a newer schema.
+  // is locked by another process, not writable, of a newer schema, or cannot be made private.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path);
   ~Store();  // flushes and closes
 
@@ -82,6 +87,15 @@ class Store {
   Status scan(Family family, std::string_view prefix,
               const std::function<bool(std::string_view key, std::string_view value)>& visit,
               std::string_view start = {}) const;
+
+  // Visits the entries under `prefix` in key order and deletes those `decide` marks remove, in
+  // unsynced batches of at most `batch_size` deletes, until the prefix ends or `decide` says stop.
+  // It reads one snapshot, so entries written meanwhile are neither visited nor removed. Returns
+  // how many were removed (those of batches written before a failure are gone too). For
+  // retention: each key family's owner decides by its own key and value format.
+  Result<std::size_t> remove_where(Family family, std::string_view prefix,
+                                   const std::function<Sweep(std::string_view key, std::string_view value)>& decide,
+                                   std::size_t batch_size = 1000);
 
   // Approximate number of keys in a family (RocksDB's estimate), for metrics.
   std::uint64_t estimate_keys(Family family) const;

@@ -4,6 +4,8 @@
 
 #include "bridge/base/clock.h"
 #include "bridge/daemon/version.h"
+#include "bridge/id_map.h"
+#include "bridge/seen_ids.h"
 
 namespace causeway {
 
@@ -68,9 +70,12 @@ void BlueskyService::start() {
     spdlog::warn("no mirror account resolved; not following the network stream");
     return;
   }
+  // A record is tracked while its seen mark lasts (retention prunes those) and, after that, as
+  // long as it has a copy on the fediverse, so a late delete still reaches the copy.
   filter_ = std::make_unique<atproto::WatchFilter>(std::move(watched), [this](std::string_view uri) {
-    auto v = store_.get(Family::seen, "at/" + std::string(uri));
-    return v.ok() && v->has_value();
+    if (SeenIds(store_).contains(SeenIds::bluesky_key(uri))) return true;
+    auto copy = IdMap(store_).ap_id(std::string(uri));
+    return copy.ok() && copy->has_value();
   });
   // A changed handle or key must not be served from the cache for another day.
   auto identity_changed = [this](const std::string& did) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/base/url.h"
+#include "bridge/base/utf8.h"
 #include "protocols/activitypub/html_text.h"
 
 namespace causeway {
@@ -86,11 +87,12 @@ Result<const ap::LocalActor*> BridgedActors::ensure(const std::string& did) {
       auto answer = json::parse(r.response.body, nullptr, false);
       if (answer.is_object() && answer.contains("value") && answer["value"].is_object()) {
         const json& v = answer["value"];
-        // Bounded as the lexicon bounds them (640 and 2560 bytes; cut at a byte is fine for display).
+        // Bounded as the lexicon bounds them (640 and 2560 bytes), cut between characters: the
+        // document is JSON, which must stay valid UTF-8.
         if (v.contains("displayName") && v["displayName"].is_string())
-          profile["name"] = v["displayName"].get<std::string>().substr(0, 640);
+          profile["name"] = std::string(utf8_prefix(v["displayName"].get<std::string>(), 640));
         if (v.contains("description") && v["description"].is_string())
-          profile["summary"] = v["description"].get<std::string>().substr(0, 2560);
+          profile["summary"] = std::string(utf8_prefix(v["description"].get<std::string>(), 2560));
         if (auto avatar = v.find("avatar"); avatar != v.end() && avatar->is_object())
           if (auto ref = avatar->find("ref"); ref != avatar->end() && ref->is_object() && ref->contains("$link") &&
                                               (*ref)["$link"].is_string())

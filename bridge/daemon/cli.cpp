@@ -1,10 +1,13 @@
 #include "bridge/daemon/cli.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 
+#include "bridge/base/log.h"
 #include "bridge/daemon/daemon.h"
 #include "bridge/daemon/inspect_command.h"
 #include "bridge/daemon/bridge_command.h"
@@ -172,6 +175,12 @@ bool parse_args(const std::vector<std::string>& args, const ArgSpec& spec, Parse
 }
 
 int run_cli(int argc, char** argv) {
+  // Everything causeway creates (store files, master key, admin token) is its user's alone, by the
+  // daemon and by commands that open a stopped daemon's store: RocksDB uses the process umask.
+  ::umask(077);
+  // Until the daemon reads its config, what the libraries log goes to stderr, never into a
+  // command's output (`why --json` and the like are read by scripts).
+  init_logging("info", LogFormat::text);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_main_help(std::cerr);

@@ -19,6 +19,7 @@
 #include "bridge/daemon/bridge_command.h"
 #include "bridge/daemon/bridged_actors.h"
 #include "bridge/daemon/fediverse_writer.h"
+#include "bridge/retention.h"
 #include "bridge/router.h"
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
@@ -158,6 +159,8 @@ int run_daemon(const DaemonOptions& options) {
       fediverse->social(), bridged, [&fediverse](const std::string& actor) { return fediverse->recipient(actor); }});
   to_bluesky->start();
   to_fediverse->start();
+  RetentionPruner retention(**store, events, fediverse->queue(), metrics, config.retention, now_us);
+  retention.start();
   spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
                kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
                (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
@@ -168,6 +171,7 @@ int run_daemon(const DaemonOptions& options) {
   http_thread.join();
   to_bluesky->stop();    // each finishes the job in hand
   to_fediverse->stop();
+  retention.stop();
   bluesky.reset();    // the stream stops after the frame in hand is stored
   fediverse->stop();  // finishes deliveries in flight
   to_bluesky.reset();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "bridge/base/utf8.h"
 #include "bridge/daemon/version.h"
 #include "protocols/activitypub/actor_document.h"
 #include "protocols/activitypub/cavage_signature.h"
@@ -319,8 +320,8 @@ Result<MemberProfile> FediverseService::member_profile(const std::string& actor_
   auto doc = actor_document(actor_id);
   if (!doc) return Error{doc.error()};
   MemberProfile p;
-  p.name = ap::string_member(*doc, "name").substr(0, 200);
-  p.handle = ap::string_member(*doc, "preferredUsername").substr(0, 200) + "@" + host_of_url(actor_id);
+  p.name = utf8_prefix(ap::string_member(*doc, "name"), 200);
+  p.handle = std::string(utf8_prefix(ap::string_member(*doc, "preferredUsername"), 200)) + "@" + host_of_url(actor_id);
   p.url = ap::string_member(*doc, "url");
   if (p.url.empty()) p.url = actor_id;
   return p;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "bridge/base/base64.h"
+#include "bridge/base/utf8.h"
 #include "protocols/activitypub/http_digest.h"
 
 namespace causeway::activitypub {
@@ -259,7 +260,7 @@ std::string format_http_date(std::chrono::sys_seconds time) {
 
 Result<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
   using namespace std::chrono;
-  auto bad = [&] { return make_error("Date \"" + std::string(text.substr(0, 64)) + "\" is not an IMF-fixdate"); };
+  auto bad = [&] { return make_error("Date \"" + std::string(utf8_prefix(text, 64)) + "\" is not an IMF-fixdate"); };
   // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions, so each field is read where it must be.
   if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' || text[16] != ' ' ||
       text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT")

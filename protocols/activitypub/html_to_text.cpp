@@ -7,6 +7,7 @@
 #include <gumbo.h>
 
 #include "bridge/base/url.h"
+#include "bridge/base/utf8.h"
 #include "protocols/activitypub/html_parse_budget.h"
 #include "protocols/activitypub/html_text.h"
 
@@ -383,11 +384,7 @@ std::vector<As2Tag> tags_of(const nlohmann::json& note) {
 }
 
 RichText html_to_text(std::string_view html, const std::vector<As2Tag>& tags, std::size_t max_input) {
-  if (html.size() > max_input) {
-    auto cut = max_input;
-    for (int back = 0; back < 3 && cut > 0 && !is_utf8_boundary(html, cut); ++back) --cut;
-    html = html.substr(0, cut);
-  }
+  html = utf8_prefix(html, max_input);
   html = html.substr(0, html_prefix_within(html));
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are of no use here, and recording them costs memory

@@ -8,6 +8,8 @@
 
 #include "bridge/base/clock.h"
 #include "bridge/decisions.h"
+#include "bridge/flag_reports.h"
+#include "bridge/seen_ids.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/stable_id.h"
@@ -150,7 +152,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   // From the duplicate check to the write, no other copy of this activity (or of its object) is
   // being stored: the check and the write are one step.
   auto guard = d_.events.locks().lock({view->id, view->object_id.value_or("")});
-  auto seen = d_.store.get(Family::seen, "ap/" + view->id);
+  auto seen = d_.store.get(Family::seen, SeenIds::activitypub_key(view->id));
   if (seen.ok() && seen->has_value()) {
     d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "duplicate"}}).inc();
     return {202, "duplicate"};
@@ -158,7 +160,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
 
   std::int64_t now = d_.clock();
   WriteBatch batch = d_.store.batch();
-  batch.put(Family::seen, "ap/" + view->id, std::to_string(now));
+  SeenIds::mark_received(batch, SeenIds::activitypub_key(view->id), now);
   Event event = event_from(*view, d_.actors);
   if (!event.may_cross()) {
     // Direct and followers-only content is never bridged, so it is not kept: the event says only
@@ -259,7 +261,7 @@ void Inbox::handle_group_posts(WriteBatch& batch, const ActivityView& a, const j
 }
 
 void Inbox::handle_flag(WriteBatch& batch, const ActivityView& a, const json& activity) {
-  batch.put(Family::social, "flag/" + a.id, activity.dump());
+  FlagReports::record(batch, a.id, activity.dump(), d_.clock());
   spdlog::warn("inbox: report {} from {} stored for the operator", a.id, a.actor);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bridge/base/base64.h"
+#include "bridge/base/utf8.h"
 #include "protocols/activitypub/http_digest.h"
 
 namespace causeway::activitypub {
@@ -81,7 +82,7 @@ Result<std::string> query_param(std::string_view target, const sf::BareItem* nam
 // RFC 9421 section 2.2.3: lowercase, without the scheme's default port.
 Result<std::string> normalized_authority(const HttpRequestView& request) {
   if (request.authority.empty() || request.authority.find_first_of(" \t\r\n/?#@") != std::string::npos)
-    return make_error("request authority \"" + request.authority.substr(0, 64) + "\" is empty or malformed");
+    return make_error("request authority \"" + std::string(utf8_prefix(request.authority, 64)) + "\" is empty or malformed");
   std::string authority = ascii_lowercase(request.authority);
   std::string scheme = ascii_lowercase(request.scheme);
   std::string_view default_port = scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
@@ -101,7 +102,7 @@ Result<std::string> derived_component(const HttpRequestView& request, const std:
   if (name == "@authority") return normalized_authority(request);
   if (name == "@scheme") return ascii_lowercase(request.scheme);
   if (request.target.empty() || request.target.front() != '/')
-    return make_error("request target \"" + request.target.substr(0, 64) + "\" does not start with '/'");
+    return make_error("request target \"" + std::string(utf8_prefix(request.target, 64)) + "\" does not start with '/'");
   if (name == "@target-uri") {
     std::string scheme = ascii_lowercase(request.scheme);
     if (scheme != "https" && scheme != "http") return make_error("request scheme \"" + scheme + "\" is not http(s)");

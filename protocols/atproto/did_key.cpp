@@ -1,5 +1,6 @@
 #include "protocols/atproto/did_key.h"
 
+#include "bridge/base/utf8.h"
 #include "protocols/atproto/base58.h"
 
 namespace causeway::atproto {
@@ -14,7 +15,7 @@ constexpr std::string_view kK256Codec = "\xe7\x01";  // varint of multicodec sec
 std::string quoted(std::string_view text) {
   constexpr std::size_t kShown = 100;
   if (text.size() <= kShown) return "\"" + std::string(text) + "\"";
-  return "\"" + std::string(text.substr(0, kShown)) + "...\" (" + std::to_string(text.size()) + " characters)";
+  return "\"" + std::string(utf8_prefix(text, kShown)) + "...\" (" + std::to_string(text.size()) + " characters)";
 }
 
 std::string hex_bytes(std::string_view bytes) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/base/utf8.h"
 #include "protocols/atproto/syntax.h"
 
 namespace causeway::atproto {
@@ -76,14 +77,14 @@ std::int64_t read_time_us(const json& message) {
     if (us > 0 && us <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       return static_cast<std::int64_t>(us);
   }
-  throw Malformed{"time_us: must be a positive integer (microseconds since the epoch), got " + v->dump().substr(0, 32)};
+  throw Malformed{"time_us: must be a positive integer (microseconds since the epoch), got " + std::string(utf8_prefix(v->dump(), 32))};
 }
 
 void read_commit(const json& commit, JetstreamEvent& e) {
   e.rev = optional_string(commit, "rev", "commit.rev").value_or("");
   e.operation = required_string(commit, "operation", "commit.operation");
   if (e.operation != "create" && e.operation != "update" && e.operation != "delete")
-    throw Malformed{"commit.operation: must be create, update or delete, got \"" + e.operation.substr(0, 32) + "\""};
+    throw Malformed{"commit.operation: must be create, update or delete, got \"" + std::string(utf8_prefix(e.operation, 32)) + "\""};
   e.collection = required_string(commit, "collection", "commit.collection");
   check(validate_nsid(e.collection), "commit.collection");
   e.rkey = required_string(commit, "rkey", "commit.rkey");
@@ -107,7 +108,7 @@ JetstreamEvent read_event(const json& message) {
   else if (e.kind_name == "identity") e.kind = JetstreamEvent::Kind::identity;
   else if (e.kind_name == "account") e.kind = JetstreamEvent::Kind::account;
   else {
-    e.kind_name = e.kind_name.substr(0, 64);
+    e.kind_name = std::string(utf8_prefix(e.kind_name, 64));
     return e;
   }
   e.did = required_string(message, "did", "did");

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bridge/seen_ids.h"
 #include "protocols/atproto/lexicon_check.h"
 #include "protocols/atproto/record_events.h"
 
@@ -25,11 +26,11 @@ OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, con
   auto event = event_from_op(repo, op);
   if (!event) return Outcome::not_carried;
   // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
-  std::string seen_key = (op.action == "delete" ? "at-deleted/" : "at/") + event->origin.activity_id;
-  auto seen = store_.get(Family::seen, seen_key);
-  if (seen.ok() && seen->has_value()) return Outcome::duplicate;
+  std::string seen_key = op.action == "delete" ? SeenIds::bluesky_delete_key(event->origin.activity_id)
+                                              : SeenIds::bluesky_key(event->origin.activity_id);
+  if (SeenIds(store_).contains(seen_key)) return Outcome::duplicate;
   events_.append(batch, *event, clock_());
-  batch.put(Family::seen, seen_key, event->id);
+  SeenIds::mark_event(batch, seen_key, event->id);
   spdlog::info("{}: {} {} ({}) stored as event {}", source_, op.action, event->origin.activity_id, why, event->id);
   return Outcome::taken;
 }

@@ -91,6 +91,22 @@ TEST_CASE("a member's post mirrors to Bluesky with its facets, image and attribu
   CHECK(eventually([&] { return b.record(uri).is_null(); }, std::chrono::seconds(20)));
 }
 
+TEST_CASE("a member whose display name has a multibyte character across byte 200 still gets posts mirrored", "[bridge]") {
+  BridgeSetup b;
+  // The attribution keeps 200 bytes of a display name; here "日" spans bytes 199-201.
+  std::string long_name = std::string(199, 'D') + "日本";
+  b.fedify.post("/control/actors", {{"name", "dora"}, {"displayName", long_name}});
+  b.join("dora");
+  json note = b.post("dora", "<p>Hello from the member with the long name</p>");
+  std::string uri = b.bridged_as(note["note"]);
+  INFO("causeway log:\n" << b.causeway->log());
+  REQUIRE(uri.rfind("at://" + b.mirror.did + "/app.bsky.feed.post/", 0) == 0);
+  std::string text = b.record(uri)["value"]["text"];
+  std::string host = b.fedify.origin().substr(7);
+  CHECK(text.rfind(std::string(199, 'D') + " (@dora@" + host + "):\n", 0) == 0);  // cut before "日", not inside it
+  CHECK(text.find("Hello from the member with the long name") != std::string::npos);
+}
+
 TEST_CASE("a long post becomes a thread, and a reply in the group threads under its parent", "[bridge]") {
   BridgeSetup b;
   b.join("alice");

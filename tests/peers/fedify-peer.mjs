@@ -199,7 +199,7 @@ function buildFederation() {
       return new Person({
         id: ctx.getActorUri(identifier),
         preferredUsername: identifier,
-        name: identifier,
+        name: actor.displayName ?? identifier,
         summary: `Fedify test peer actor ${identifier}`,
         url: ctx.getActorUri(identifier),
         inbox: ctx.getInboxUri(identifier),
@@ -541,8 +541,10 @@ async function lookupActor(url, name) {
   return object;
 }
 
-async function createActor(name) {
+// `displayName` (optional) is the actor's `name`; without it the name is the username.
+async function createActor(name, displayName) {
   if (!NAME_RE.test(name ?? "")) throw new HttpError(400, `bad actor name ${JSON.stringify(name)}`);
+  if (displayName != null && typeof displayName !== "string") throw new HttpError(400, "displayName must be a string");
   if (!actors.has(name)) {
     actors.set(name, {
       name,
@@ -566,6 +568,7 @@ async function createActor(name) {
       outbox: [],
     });
   }
+  if (displayName != null) actors.get(name).displayName = displayName;
   return describeActor(name);
 }
 
@@ -942,8 +945,10 @@ async function control(request, url) {
   const route = `${request.method} ${url.pathname}`;
   const params = url.searchParams;
   switch (route) {
-    case "POST /control/actors":
-      return json(200, await createActor((await readJson(request)).name));
+    case "POST /control/actors": {
+      const body = await readJson(request);
+      return json(200, await createActor(body.name, body.displayName));
+    }
     case "GET /control/actors":
       return json(200, [...actors.keys()].map(describeActor));
     case "POST /control/follow":

@@ -1,7 +1,15 @@
 #include <catch2/catch.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "bridge/base/log.h"
 #include "bridge/base/metrics.h"
 #include "bridge/base/url.h"
+#include "bridge/base/utf8.h"
 
 using namespace causeway;
 
@@ -64,4 +72,57 @@ TEST_CASE("metrics render in the Prometheus text format", "[metrics]") {
         "# HELP causeway_up Always 1.\n"
         "# TYPE causeway_up gauge\n"
         "causeway_up 1\n");
+}
+
+TEST_CASE("utf8_prefix cuts for length between characters, never inside one", "[utf8]") {
+  CHECK(utf8_prefix("short", 200) == "short");
+  CHECK(utf8_prefix("abcdef", 3) == "abc");
+  CHECK(utf8_prefix("", 0).empty());
+  // "é" is 2 bytes, "日" 3, "👋" 4: a cut inside any of them keeps the text before it.
+  CHECK(utf8_prefix("aé", 2) == "a");
+  CHECK(utf8_prefix("aé", 3) == "aé");
+  CHECK(utf8_prefix("a日", 2) == "a");
+  CHECK(utf8_prefix("a日", 3) == "a");
+  CHECK(utf8_prefix("a日", 4) == "a日");
+  CHECK(utf8_prefix("a👋b", 4) == "a");
+  CHECK(utf8_prefix("a👋b", 5) == "a👋");
+  CHECK(utf8_prefix("日本", 0).empty());
+  // A display name with a 3-byte character across byte 200 (bytes 199-201).
+  std::string name = std::string(199, 'n') + "日本";
+  for (std::size_t max : {199, 200, 201}) CHECK(utf8_prefix(name, max) == std::string(199, 'n'));
+  CHECK(utf8_prefix(name, 202) == std::string(199, 'n') + "日");
+  // Input that is not UTF-8 at all is still cut at the limit rather than emptied.
+  CHECK(utf8_prefix("\x80\x80\x80\x80\x80\x80", 5) == "\x80\x80\x80\x80\x80");
+}
+
+namespace {
+
+// What one message logged through causeway's formatter writes.
+std::string logged(LogFormat format, const std::string& message) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger logger("test", sink);
+  logger.set_formatter(make_log_formatter(format));
+  logger.info("inbox: Create {} from {} stored", message, "https://a.example/users/x");
+  logger.flush();
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("a logged id holding a newline or control characters cannot forge a log line", "[log]") {
+  std::string forged = "https://evil.example/1\n2026-12-02T10:00:00.000Z info inbox: FAKE LINE\r\t\x1b[2K\x7f";
+  std::string text = logged(LogFormat::text, forged);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);  // one line, ended by its own newline
+  CHECK(text.back() == '\n');
+  CHECK(text.find(R"(https://evil.example/1\n2026-12-02T10:00:00.000Z info inbox: FAKE LINE\r\t\x1b[2K\x7f from)") !=
+        std::string::npos);
+  CHECK(std::none_of(text.begin(), text.end() - 1, [](unsigned char c) { return c < 0x20 || c == 0x7f; }));
+  CHECK(logged(LogFormat::text, "Grüße 日本").find("Create Grüße 日本 from") != std::string::npos);
+
+  std::string json = logged(LogFormat::json, forged + "\"quoted\"\\");
+  CHECK(std::count(json.begin(), json.end(), '\n') == 1);
+  CHECK(json.find(R"(https://evil.example/1\n2026-12-02T10:00:00.000Z info inbox: FAKE LINE\r\t\u001b[2K\u007f\"quoted\"\\ from)") !=
+        std::string::npos);
+  CHECK(std::none_of(json.begin(), json.end() - 1, [](unsigned char c) { return c < 0x20 || c == 0x7f; }));
 }

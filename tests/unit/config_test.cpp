@@ -183,6 +183,37 @@ TEST_CASE("bad config files get one exact FILE:LINE:COL: key.path: message per p
   }
 }
 
+TEST_CASE("storage.retention takes durations like 36h or 7d, and names a bad one with FILE:LINE:COL", "[config][retention]") {
+  auto defaults = load_config_text(kValid, "good.yaml", "/srv");
+  REQUIRE(defaults.errors.empty());
+  CHECK(defaults.config->retention.events_seconds == 30 * 86400);
+  CHECK(defaults.config->retention.seen_seconds == 7 * 86400);
+  CHECK(defaults.config->retention.decisions_seconds == 90 * 86400);
+  CHECK(defaults.config->retention.flags_seconds == 180 * 86400);
+
+  auto with_retention = [](const std::string& line) {
+    std::string yaml = kValid;
+    std::string path = "  path: ./var/causeway\n";
+    return yaml.replace(yaml.find(path), path.size(), path + line + "\n");
+  };
+  auto set = load_config_text(with_retention("  retention: { events: 36h, seen: 2d, decisions: 90m, flags: 3600s }"),
+                              "good.yaml", "/srv");
+  REQUIRE(set.errors.empty());
+  CHECK(set.config->retention.events_seconds == 36 * 3600);
+  CHECK(set.config->retention.seen_seconds == 2 * 86400);
+  CHECK(set.config->retention.decisions_seconds == 90 * 60);
+  CHECK(set.config->retention.flags_seconds == 3600);
+
+  CHECK(errors_of(with_retention("  retention: { events: 36h, seen: 1d, decisions: 7 days, flags: 0d, event: 1d }")) ==
+        std::vector<std::string>{
+            "bad.yaml:6:35: storage.retention.seen: must be between 2d and 36500d, got 1d",
+            "bad.yaml:6:50: storage.retention.decisions: expected a duration like 30m, 36h or 7d (a whole number and "
+            "s, m, h or d), got \"7 days\"",
+            "bad.yaml:6:65: storage.retention.flags: must be between 1h and 36500d, got 0d",
+            "bad.yaml:6:69: storage.retention.event: unknown key (did you mean \"events\"?)",
+        });
+}
+
 TEST_CASE("every problem in a file is reported, in file order", "[config]") {
   auto errors = errors_of("server:\n  public_url: http://b.example\n  lisen: 1\nstorage: {}\nsecrets: { master_key_file: /k }\n");
   CHECK(errors == std::vector<std::string>{

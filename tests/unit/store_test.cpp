@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "storage/secret_vault.h"
@@ -143,6 +144,65 @@ TEST_CASE("a storage path that cannot be a directory is reported", "[store]") {
   auto store = Store::open(file / "db");
   REQUIRE_FALSE(store.ok());
   CHECK(store.error().rfind("storage at " + (file / "db").string() + ": cannot create the directory: ", 0) == 0);
+}
+
+TEST_CASE("a store directory open to other users is made 0700 and its files lose group and other bits", "[store]") {
+  testing::TempDir dir;
+  namespace fs = std::filesystem;
+  auto mode = [](const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+  };
+  mode_t old_mask = ::umask(022);  // as a careless service manager would leave it
+  {
+    auto store = Store::open(dir / "db");
+    REQUIRE(store.ok());
+    REQUIRE((*store)->put(Family::events, "e", "v").ok());
+  }
+  CHECK(mode(dir / "db") == 0700);  // a new store is private from the start
+  ::chmod((dir / "db").c_str(), 0755);
+  for (const auto& entry : fs::directory_iterator(dir / "db"))
+    if (entry.is_regular_file()) ::chmod(entry.path().c_str(), 0644);
+  {
+    auto store = Store::open(dir / "db");
+    REQUIRE(store.ok());
+    CHECK(**(*store)->get(Family::events, "e") == "v");
+  }
+  ::umask(old_mask);
+  CHECK(mode(dir / "db") == 0700);
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "db")) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    INFO(entry.path().string());
+    CHECK((mode(entry.path()) & 077) == 0);
+  }
+  CHECK(files > 3);  // CURRENT, MANIFEST, OPTIONS, the WAL ... were all looked at
+}
+
+TEST_CASE("remove_where deletes what its caller marks, in batches, until told to stop", "[store]") {
+  testing::TempDir dir;
+  auto store = std::move(Store::open(dir / "db")).value();
+  for (int i = 0; i < 25; ++i) REQUIRE(store->put(Family::seen, "k/" + std::to_string(100 + i), "v", Durability::buffered).ok());
+  REQUIRE(store->put(Family::seen, "other", "v").ok());
+  auto removed = store->remove_where(
+      Family::seen, "k/",
+      [](std::string_view key, std::string_view) {
+        int n = std::stoi(std::string(key.substr(2)));
+        if (n >= 120) return Sweep::stop;
+        return n % 5 == 0 ? Sweep::keep : Sweep::remove;
+      },
+      3);
+  REQUIRE(removed.ok());
+  CHECK(*removed == 16);  // 100-119 less the four kept
+  std::vector<std::string> left;
+  REQUIRE(store->scan(Family::seen, "", [&](std::string_view key, std::string_view) {
+    left.emplace_back(key);
+    return true;
+  }).ok());
+  CHECK(left == std::vector<std::string>{"k/100", "k/105", "k/110", "k/115", "k/120", "k/121", "k/122", "k/123",
+                                         "k/124", "other"});
 }
 
 TEST_CASE("the master key file is created 0600 and secrets seal and open with it", "[vault]") {
