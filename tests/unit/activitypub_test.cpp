@@ -5,6 +5,7 @@
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/discovery.h"
 #include "protocols/activitypub/group_policy.h"
+#include "protocols/activitypub/note_event.h"
 #include "protocols/net/address_guard.h"
 
 using namespace causeway;
@@ -117,3 +118,13 @@ TEST_CASE("a hosted group announces members' posts addressed or mentioning it, a
   CHECK(announce["cc"] == json{kPublic});
   CHECK(group_announce(actors, group, post, mention, "x")["id"] == announce["id"]);  // stable: receivers dedupe
 }
+
+TEST_CASE("an object addressed to the public collection in its compacted form is public", "[activitypub]") {
+  // What Fedify serves for a note addressed only to the public: a single string, compacted.
+  CHECK(visibility_of(json{{"to", "as:Public"}}) == Visibility::public_);
+  CHECK(visibility_of(json{{"to", {"https://a.example/users/x/followers"}}, {"cc", {"Public"}}}) ==
+        Visibility::unlisted);
+  CHECK(visibility_of(json{{"to", {kPublic}}}) == Visibility::public_);
+  CHECK(visibility_of(json{{"to", {"https://a.example/users/x"}}}) == Visibility::direct);
+}
+
