@@ -285,7 +285,7 @@ Event direct_reply(const std::string& id, const std::string& actor, const std::s
 
 }  // namespace
 
-TEST_CASE("a Delete or Update from someone else leaves a queued post alone; its author's Delete stops it", "[router]") {
+TEST_CASE("a Delete or Update from someone else leaves a queued post alone, its author's Delete stops it", "[router]") {
   Fixture f;
   const std::string note = "https://social.example/notes/20";
   f.store(member_post(note));
