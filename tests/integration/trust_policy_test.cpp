@@ -88,6 +88,13 @@ TEST_CASE("a member's Create of an object attributed to someone else is not brid
   json real = b.post("alice", "<p>Board meeting minutes are up.</p>");
   REQUIRE(!b.bridged_as(real["note"]).empty());
   CHECK(mirror_posts(b.pds, b.mirror.did).size() == 1);
+  // Nor does the group announce it to its members (the real post's Announce shows they get them).
+  REQUIRE(eventually([&] {
+    for (const auto& a : b.received("alice", "Announce", b.group))
+      if (a.value("object_id", "") == real["note"]) return true;
+    return false;
+  }));
+  for (const auto& a : b.received("alice", "Announce", b.group)) CHECK(a.value("object_id", "") != object);
 }
 
 TEST_CASE("a follower claiming another server's shared inbox does not cut that server's members off the group",
