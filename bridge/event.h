@@ -31,6 +31,10 @@ struct Origin {
   std::string activity_id;  // AP activity id, or the at-uri of the record that is the action
   NativeRef object;         // the object created/changed (the Note, the post record)
   std::string object_type;  // its native type: "Note", "Question", "app.bsky.feed.post" ...
+  // Whom the object itself names as its author (ActivityPub attributedTo of an embedded object),
+  // as the adapter read it; "" when it names nobody or nothing was embedded. Not trusted as an
+  // identity: the router compares it with the actor, whose signature was checked.
+  std::string object_author;
 
   bool operator==(const Origin&) const = default;
 };

@@ -103,6 +103,7 @@ std::string encode_event(const Event& e) {
   json origin = {{"net", to_string(e.origin.network)}, {"object", encode_ref(e.origin.object)}};
   put_if(origin, "activity", e.origin.activity_id);
   put_if(origin, "type", e.origin.object_type);
+  put_if(origin, "author", e.origin.object_author);
   j["origin"] = origin;
   json actor = {{"id", e.actor.id}};
   json profile = json::object();
@@ -161,6 +162,7 @@ Result<Event> decode_event(std::string_view bytes) {
     e.origin.network = enum_from<Network>(origin.value("net", json()), kNetworkNames, "origin.net");
     e.origin.activity_id = get_string(origin, "activity");
     e.origin.object_type = get_string(origin, "type");
+    e.origin.object_author = get_string(origin, "author");
     e.origin.object = decode_ref(get_object(origin, "object"));
     const json& actor = get_object(j, "actor");
     e.actor.id = get_string(actor, "id");

@@ -10,6 +10,10 @@ std::string verdict_key(const std::string& bridge, const std::string& did) {
   return "bsky/verdict/" + bridge + "/" + did;
 }
 std::string held_prefix(const std::string& bridge) { return "bsky/held/" + bridge + "/"; }
+// A newline never occurs in a bridge name or an actor id: one bridge's entries never mix with another's.
+std::string announced_key(const std::string& bridge, const std::string& actor) {
+  return "fedi/announced/" + bridge + "\n" + actor;
+}
 
 }  // namespace
 
@@ -32,6 +36,16 @@ bool Moderation::remove_follow_record(WriteBatch& batch, const std::string& foll
 
 bool Moderation::is_follower(const std::string& bridge, const std::string& did) const {
   auto v = store_.get(Family::social, follower_key(bridge, did));
+  return v.ok() && v->has_value();
+}
+
+void Moderation::add_announced_author(WriteBatch& batch, const std::string& bridge, const std::string& actor,
+                                      const std::string& event_id) const {
+  if (!actor.empty()) batch.put(Family::social, announced_key(bridge, actor), event_id);
+}
+
+bool Moderation::was_announced(const std::string& bridge, const std::string& actor) const {
+  auto v = store_.get(Family::social, announced_key(bridge, actor));
   return v.ok() && v->has_value();
 }
 

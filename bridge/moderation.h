@@ -1,9 +1,13 @@
-// The operators' say over who from Bluesky may post into a group (members.bluesky_posting), in
-// the `social` family, per bridge:
+// The operators' say over who may post into a group: from Bluesky (members.bluesky_posting), and
+// from the fediverse into a followed group's mirrored threads (members.fediverse_replies). In the
+// `social` family, per bridge; this class is the one owner of these keys:
 //   "bsky/follower/<bridge>/<did>"     the account follows the mirror account (value: follow at-uri)
 //   "bsky/follow-record/<at-uri>"      "<bridge>\n<did>", to forget the follower when it unfollows
 //   "bsky/verdict/<bridge>/<did>"      "approved" or "denied" by an operator
 //   "bsky/held/<bridge>/<did>/<event>" a job held until the operator decides
+//   "fedi/announced/<bridge>\n<actor>" the followed group announced a post by this fediverse actor
+//                                      (value: the event of the announce)
+// Reads and batch additions only; thread-safe as the store is.
 #pragma once
 
 #include <functional>
@@ -34,6 +38,12 @@ class Moderation {
   // Forgets the follower whose follow record this was; false when it is not one.
   bool remove_follow_record(WriteBatch& batch, const std::string& follow_uri) const;
   bool is_follower(const std::string& bridge, const std::string& did) const;
+
+  // A post by `actor` reached the bridge through its followed group's Announce (fetched from its
+  // origin, so the author is the origin's word, not the announcer's).
+  void add_announced_author(WriteBatch& batch, const std::string& bridge, const std::string& actor,
+                            const std::string& event_id) const;
+  bool was_announced(const std::string& bridge, const std::string& actor) const;
 
   Verdict verdict(const std::string& bridge, const std::string& did) const;
   void hold(WriteBatch& batch, const std::string& bridge, const std::string& did, const std::string& event_id,

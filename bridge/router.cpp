@@ -28,6 +28,21 @@ const char* visibility_reason(Visibility v) {
   return v == Visibility::followers_only ? "followers-only" : "direct message";
 }
 
+std::string not_the_author(const Event& event) {
+  return "only its author may edit or delete it; this came from " + event.actor.id;
+}
+
+// A Create speaks for its object only when the object is the actor's own: attributed to it and on
+// its server (the inbox reads content only from such objects).
+std::optional<std::string> attribution_refusal(const Event& event) {
+  const std::string& author = event.origin.object_author;
+  if (author.empty()) return "its object names no author (attributedTo), so it is not the actor " + event.actor.id + "'s own";
+  if (author != event.actor.id) return "its object is attributed to " + author + ", not to the actor " + event.actor.id;
+  if (host_of_url(event.origin.object.id) != host_of_url(event.actor.id))
+    return "its object " + event.origin.object.id + " is not on the server of its actor " + event.actor.id;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string encode_bridge_job(const BridgeJob& job) {
@@ -63,7 +78,8 @@ Router::Router(const Config& config, Store& store, DeliveryQueue& queue, Metrics
       clock_(std::move(clock)),
       decisions_(store),
       moderation_(store),
-      idmap_(store) {
+      idmap_(store),
+      events_(store) {
   for (const auto& b : config.bridges) routes_.push_back(Route{&b, "", ""});
 }
 
@@ -132,17 +148,66 @@ std::optional<Router::Route> Router::by_mapped_at(const std::string& at_uri) con
   return by_bridge(j.value("bridge", ""));
 }
 
-std::optional<Router::Route> Router::pending_route(const std::string& native_id) const {
+std::optional<Router::Pending> Router::pending(const std::string& native_id) const {
   auto about = decisions_.about(native_id);
   if (!about.ok() || about->empty()) return std::nullopt;
   const Decision& last = about->back();
   if (last.outcome != Outcome::queued && last.outcome != Outcome::held) return std::nullopt;
-  return by_bridge(last.bridge);
+  auto route = by_bridge(last.bridge);
+  if (!route) return std::nullopt;
+  return Pending{*route, last.event_id};
 }
 
-bool Router::gone(const Store& store, const std::string& native_id) {
-  auto v = store.get(Family::idmap, "gone/" + native_id);
+// Tombstones "gone/<native id>\n<author>" (idmap family): one per deleter, so one that is not the
+// author can neither cancel the copy nor overwrite the author's own tombstone.
+void Router::mark_gone(WriteBatch& batch, const std::string& native_id, const std::string& author,
+                       const std::string& event_id) {
+  for (unsigned char c : native_id + author)
+    if (c < 0x20 || c == 0x7f) return;
+  batch.put(Family::idmap, "gone/" + native_id + "\n" + author, event_id);
+}
+
+bool Router::gone(const Store& store, const std::string& native_id, const std::string& author) {
+  auto v = store.get(Family::idmap, "gone/" + native_id + "\n" + author);
   return v.ok() && v->has_value();
+}
+
+void Router::change_before_crossing(WriteBatch& batch, const Event& event, const Pending& waiting,
+                                    const std::string& target, bool deleting) {
+  const std::string& name = waiting.route.bridge->name;
+  auto queued = events_.get(waiting.event_id);
+  // A followed group's Announce names no author: the post is fetched from its origin later, and
+  // only someone on that server can be its author (the writer checks the tombstone against the
+  // author it fetched). Otherwise the author is the queued event's actor.
+  bool known = queued.ok() && queued->has_value() && (*queued)->kind != EventKind::repost;
+  bool by_author = known ? (*queued)->actor.id == event.actor.id : host_of_url(event.actor.id) == host_of_url(target);
+  // Said of this activity only: the queued copy's own story stays "queued".
+  if (!by_author) return decide(batch, event, name, Outcome::not_bridged, not_the_author(event), false);
+  if (!deleting)
+    return decide(batch, event, name, Outcome::not_bridged,
+                  known ? "edited before it crossed; the version already on its way goes"
+                        : "edited before it crossed; the version its server gives when fetched goes",
+                  false);
+  mark_gone(batch, target, event.actor.id, event.id);
+  if (known) return decide(batch, event, name, Outcome::not_bridged, "deleted before it crossed; its copy will not be made");
+  decide(batch, event, name, Outcome::not_bridged,
+         "deleted before it crossed; its copy will not be made if " + event.actor.id + " wrote it", false);
+}
+
+std::optional<std::string> Router::direct_post_refusal(const Route& route, const Event& event) const {
+  const BridgeConfig& bridge = *route.bridge;
+  if (!bridge.fediverse.group || event.actor.id == route.group_id) return std::nullopt;  // the group's own words
+  switch (bridge.fediverse_replies) {
+    case FediverseReplies::anyone:
+      return std::nullopt;
+    case FediverseReplies::members:
+      if (moderation_.was_announced(bridge.name, event.actor.id)) return std::nullopt;
+      return "sent to causeway directly by " + event.actor.id +
+             ", whom the group never announced (members.fediverse_replies: members)";
+    case FediverseReplies::via_group:
+      break;
+  }
+  return std::string("sent to causeway directly, not announced by the group (members.fediverse_replies: via_group)");
 }
 
 void Router::count(const Event& event, const std::string& bridge, const char* outcome) {
@@ -247,19 +312,12 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
       auto copy = idmap_.bluesky_copy(target);
       if (copy.ok() && copy->has_value()) {
         route = by_bridge((*copy)->bridge);
-        // Only the author may change or remove what was bridged of theirs.
+        // Only the author may change or remove what was bridged of theirs (said of this activity
+        // only: the copy's own story stays "bridged").
         if (route && !(*copy)->author.empty() && (*copy)->author != event.actor.id)
-          return decide(batch, event, route->bridge->name, Outcome::not_bridged,
-                        "only its author may edit or delete it; this came from " + event.actor.id);
-      } else if (auto pending = pending_route(target)) {
-        if (op == "delete") {
-          // The copy is not made yet: make sure it never is.
-          batch.put(Family::idmap, "gone/" + target, event.id);
-          return decide(batch, event, pending->bridge->name, Outcome::not_bridged,
-                        "deleted before it crossed; its copy will not be made");
-        }
-        return decide(batch, event, pending->bridge->name, Outcome::not_bridged,
-                      "edited before it crossed; the version already on its way goes");
+          return decide(batch, event, route->bridge->name, Outcome::not_bridged, not_the_author(event), false);
+      } else if (auto waiting = pending(target)) {
+        return change_before_crossing(batch, event, *waiting, target, op == "delete");
       }
       if (route && op == "update" && event.origin.object_type.empty())
         return decide(batch, event, route->bridge->name, Outcome::not_bridged,
@@ -277,7 +335,14 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
     if (copy.ok() && copy->has_value() && !(*copy)->records.empty())
       return decide(batch, event, name, Outcome::not_bridged, "already bridged as " + (*copy)->records.front().uri, false);
     // (Said of this activity only: the post's own story stays "queued", then "bridged".)
-    if (pending_route(object)) return decide(batch, event, name, Outcome::not_bridged, "already on its way", false);
+    if (pending(object)) return decide(batch, event, name, Outcome::not_bridged, "already on its way", false);
+  }
+  if (op == "post") {
+    // About the object only when it is in the actor's own namespace: a forged claim on someone
+    // else's post must not become that post's story.
+    bool own_id = host_of_url(object) == host_of_url(event.actor.id);
+    if (auto refused = attribution_refusal(event)) return decide(batch, event, name, Outcome::not_bridged, *refused, own_id);
+    if (auto refused = direct_post_refusal(*route, event)) return decide(batch, event, name, Outcome::not_bridged, *refused);
   }
   if (hooks_.is_local && (hooks_.is_local(event.actor.id) || hooks_.is_local(object)))
     return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (loop prevention)");
@@ -326,18 +391,31 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
                "recorded: the account follows the mirror account (it counts for members.bluesky_posting: followers)");
       }
       return;
-    case EventKind::remove:
+    case EventKind::remove: {
       if (!event.subject) return;
-      if (moderation_.remove_follow_record(batch, event.subject->id)) return;
-      route = by_mapped_at(event.subject->id);
+      const std::string& target = event.subject->id;
+      // The firehose cannot even say otherwise (the at-uri names the repo), but an event is not
+      // trusted to: only a repo's own account deletes its records.
+      auto refuse = [&](const std::string& bridge) {
+        spdlog::warn("bluesky: delete of {} by {} refused: only its author may delete it", target, author);
+        // Said of this event only, never as the record's own story (a firehose delete has its id).
+        if (event.origin.activity_id != target) decide(batch, event, bridge, Outcome::not_bridged, not_the_author(event), false);
+      };
+      if (at_authority(target) != author) return refuse("");
+      if (moderation_.remove_follow_record(batch, target)) return;
+      route = by_mapped_at(target);
       if (!route)
-        if (auto pending = pending_route(event.subject->id)) {
-          batch.put(Family::idmap, "gone/" + event.subject->id, event.id);
-          return decide(batch, event, pending->bridge->name, Outcome::not_bridged,
+        if (auto waiting = pending(target)) {
+          auto queued = events_.get(waiting->event_id);
+          if (!queued.ok() || !queued->has_value() || (*queued)->actor.id != author)
+            return refuse(waiting->route.bridge->name);
+          mark_gone(batch, target, author, event.id);
+          return decide(batch, event, waiting->route.bridge->name, Outcome::not_bridged,
                         "deleted before it crossed; its copy will not be made");
         }
       op = "delete";
       break;
+    }
     case EventKind::update:
       route = by_mapped_at(event.origin.object.id);
       if (route)

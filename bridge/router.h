@@ -6,6 +6,13 @@
 // (loop prevention, both sides); blocked domains, DIDs and handles never cross; a hosted group
 // bridges only its members' posts; Bluesky accounts may post into the group as
 // members.bluesky_posting says (open, followers of the mirror account, or approved by an operator).
+// Nobody acts for somebody else: a Create crosses only for an object attributed to its actor; a
+// Delete or Update is honoured only from the item's author, before its copy is made (queued or
+// held) as after; a reply sent straight to causeway in a followed group's thread crosses as
+// members.fediverse_replies says (only through the group, from authors it announced, or anyone).
+//
+// Thread-safety: route() may be called from several threads at once; `mu_` guards the routes
+// (group ids and mirror DIDs learnt at start), everything else is read from the store.
 #pragma once
 
 #include <functional>
@@ -18,6 +25,7 @@
 #include "bridge/decisions.h"
 #include "bridge/delivery_queue.h"
 #include "bridge/event.h"
+#include "bridge/event_log.h"
 #include "bridge/id_map.h"
 #include "bridge/moderation.h"
 #include "config/config.h"
@@ -67,8 +75,10 @@ class Router {
   void route(WriteBatch& batch, const Event& event);
 
   const Decisions& decisions() const { return decisions_; }
-  // Whether `native_id` was deleted before its copy was made (the copy must then never be made).
-  static bool gone(const Store& store, const std::string& native_id);
+  // Whether `author` deleted `native_id` before its copy was made (the copy must then never be
+  // made). The writers ask with the author of the copy they are about to make: a tombstone left
+  // by anyone else is ignored.
+  static bool gone(const Store& store, const std::string& native_id, const std::string& author);
   const Moderation& moderation() const { return moderation_; }
 
  private:
@@ -85,8 +95,20 @@ class Router {
   std::optional<Route> by_mirror_did(const std::string& did) const;
   std::optional<Route> by_mapped_ap(const std::string& ap_id) const;
   std::optional<Route> by_mapped_at(const std::string& at_uri) const;
-  // The bridge whose copy of `native_id` is still queued or held, if any.
-  std::optional<Route> pending_route(const std::string& native_id) const;
+  // A copy still queued or held: its bridge, and the event it will be made from.
+  struct Pending {
+    Route route;
+    std::string event_id;
+  };
+  std::optional<Pending> pending(const std::string& native_id) const;
+  // A fediverse Delete or Update of `target` whose copy is not made yet: honoured (a tombstone)
+  // only from the author of what is queued.
+  void change_before_crossing(WriteBatch& batch, const Event& event, const Pending& waiting, const std::string& target,
+                              bool deleting);
+  // Why a post sent straight to causeway may not cross on a bridge that follows a remote group.
+  std::optional<std::string> direct_post_refusal(const Route& route, const Event& event) const;
+  static void mark_gone(WriteBatch& batch, const std::string& native_id, const std::string& author,
+                        const std::string& event_id);
 
   // Records the decision about the event's activity and (unless told not to) its object.
   void decide(WriteBatch& batch, const Event& event, const std::string& bridge, Outcome outcome,
@@ -104,6 +126,7 @@ class Router {
   Decisions decisions_;
   Moderation moderation_;
   IdMap idmap_;
+  EventLog events_;  // read only: the events of queued copies
   mutable std::mutex mu_;
   std::vector<Route> routes_;
 };

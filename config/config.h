@@ -59,6 +59,10 @@ struct BlueskySide {
 enum class MirrorDirection { both, to_bluesky, to_fediverse, none };
 enum class LongPosts { thread, truncate };
 enum class BlueskyPosting { open, followers, approved };
+// For a bridge that follows a remote group: which fediverse posts in its mirrored threads the
+// mirror account may post. via_group: only what the group announced; members: also replies sent
+// straight to causeway by actors the group has announced before; anyone: every public reply.
+enum class FediverseReplies { via_group, members, anyone };
 
 struct MirrorConfig {
   MirrorDirection replies = MirrorDirection::both;
@@ -84,6 +88,7 @@ struct BridgeConfig {
   std::optional<BlueskySide> bluesky;
   MirrorConfig mirror;
   BlueskyPosting bluesky_posting = BlueskyPosting::open;
+  FediverseReplies fediverse_replies = FediverseReplies::via_group;
   Blocklist blocked;
   // The line put before a member's post on Bluesky; {name} and {handle} ("user@host") are
   // replaced. Empty: no attribution.

@@ -44,6 +44,12 @@ std::vector<std::string> labels_for(const Event& event) {
 }
 
 
+// The router lets only an item's author change or remove its copy; checked again where it happens.
+std::optional<StepOutcome> not_the_author(const BlueskyCopy& copy, const Event& event) {
+  if (copy.author.empty() || copy.author == event.actor.id) return std::nullopt;
+  return StepOutcome{Step::give_up, "only its author may edit or delete it; this came from " + event.actor.id, std::nullopt};
+}
+
 std::string join(const std::vector<std::string>& notes) {
   std::string out;
   for (const auto& n : notes) out += (out.empty() ? "" : "; ") + n;
@@ -220,7 +226,7 @@ std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClien
 
 StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
                                            WriteBatch& batch) {
-  if (Router::gone(d_.store, event.origin.object.id))
+  if (Router::gone(d_.store, event.origin.object.id, event.actor.id))
     return {Step::give_up, "deleted before it crossed", std::nullopt};
   std::vector<std::string> notes;
   std::optional<atproto::ReplyRefs> reply;
@@ -287,6 +293,7 @@ StepOutcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto::XrpcClien
   auto copy = idmap_.bluesky_copy(target);
   if (!copy) return {Step::retry, copy.error(), std::nullopt};
   if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};
+  if (auto refused = not_the_author(**copy, event)) return *refused;
   for (const auto& r : (*copy)->records) {
     auto gone = client.delete_record(kPost, atproto::rkey_of(r.uri));
     if (!gone.ok() && gone.error().kind != atproto::XrpcError::Kind::not_found)
@@ -302,6 +309,7 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
   auto copy = idmap_.bluesky_copy(target);
   if (!copy) return {Step::retry, copy.error(), std::nullopt};
   if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or deleted)", std::nullopt};
+  if (auto refused = not_the_author(**copy, event)) return *refused;
   if (bridge.mirror.updates == MirrorConfig::Updates::recreate) {
     StepOutcome removed = remove(bridge, client, event, batch);
     if (removed.step != Step::done) return removed;
@@ -375,13 +383,17 @@ void BlueskyWriter::handle(Job job) {
       const FetchFailure& failure = fetched.error();
       outcome = {failure.permanent ? Step::give_up : Step::retry,
                  failure.permanent ? failure.message : "fetching the announced post: " + failure.message, std::nullopt};
-    } else if (auto refused = d_.router.post_refusal(bridge, *fetched)) {
-      outcome = {Step::give_up, *refused, std::nullopt};
     } else {
-      fetched->id = event.id;
-      fetched->origin.activity_id = event.origin.activity_id;
-      fetched->received_at_us = event.received_at_us;
-      outcome = post(bridge, *client, *fetched, batch);
+      // Its origin named the author: the group has announced them (members.fediverse_replies: members).
+      d_.router.moderation().add_announced_author(batch, bridge.name, fetched->actor.id, event.id);
+      if (auto refused = d_.router.post_refusal(bridge, *fetched)) {
+        outcome = {Step::give_up, *refused, std::nullopt};
+      } else {
+        fetched->id = event.id;
+        fetched->origin.activity_id = event.origin.activity_id;
+        fetched->received_at_us = event.received_at_us;
+        outcome = post(bridge, *client, *fetched, batch);
+      }
     }
   } else if (op == "update") {
     outcome = update(bridge, *client, event, batch);

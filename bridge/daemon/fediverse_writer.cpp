@@ -134,7 +134,7 @@ Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& 
 }
 
 StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
-  if (Router::gone(d_.store, event.origin.object.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
+  if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
   auto person = d_.bridged.ensure(event.actor.id);
   if (!person) return {Step::retry, person.error(), std::nullopt};
   if (handle_blocked(bridge, (*person)->username))
@@ -227,7 +227,7 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
 StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& event, bool like,
                                                 WriteBatch& batch) {
   if (!event.subject) return {Step::give_up, "no subject", std::nullopt};
-  if (Router::gone(d_.store, event.origin.object.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
+  if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
   auto object = idmap_.ap_id(event.subject->id);
   if (!object) return {Step::retry, object.error(), std::nullopt};
   if (!object->has_value()) {
@@ -270,6 +270,9 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
 
 StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
   const std::string& at_uri = event.subject ? event.subject->id : event.origin.object.id;
+  // Only a repo's own account removes what it wrote (the router checked; checked again here).
+  if (atproto::at_uri_authority(at_uri) != event.actor.id)
+    return {Step::give_up, "only its author may edit or delete it; this came from " + event.actor.id, std::nullopt};
   auto ap_id = idmap_.ap_id(at_uri);
   if (!ap_id) return {Step::retry, ap_id.error(), std::nullopt};
   if (!ap_id->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};

@@ -75,9 +75,11 @@ bool ActivityView::addressed_to(const std::string& target) const {
   return has(to) || has(cc) || has(audience);
 }
 
+bool is_public_address(std::string_view id) { return id == kPublic || id == "as:Public" || id == "Public"; }
+
 bool ActivityView::is_public() const {
-  for (const char* p : {kPublic, "as:Public", "Public"})
-    if (addressed_to(p)) return true;
+  for (const auto* list : {&to, &cc, &audience})
+    if (std::any_of(list->begin(), list->end(), [](const std::string& a) { return is_public_address(a); })) return true;
   return false;
 }
 

@@ -16,6 +16,9 @@ namespace causeway::activitypub {
 
 inline constexpr const char* kPublic = "https://www.w3.org/ns/activitystreams#Public";
 inline constexpr const char* kActivityJson = "application/activity+json";
+// Whether an address is the public collection, in any of the forms JSON-LD compaction gives it
+// (Fedify serves "as:Public").
+bool is_public_address(std::string_view id);
 
 struct As2Limits {
   std::size_t max_bytes = 1 << 20;

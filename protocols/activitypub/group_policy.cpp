@@ -1,5 +1,7 @@
 #include "protocols/activitypub/group_policy.h"
 
+#include <optional>
+
 #include "protocols/activitypub/actor_document.h"
 #include "protocols/activitypub/stable_id.h"
 
@@ -21,6 +23,21 @@ bool mentions(const nlohmann::json* object, const std::string& id) {
   return check(*tags);
 }
 
+// Why a Create or Update does not speak for its object: the group would put the words of an
+// object's claimed author, or another server's post, in front of its members as the actor's.
+std::optional<std::string> not_own_object(const ActivityView& activity) {
+  if (activity.type != "Create" && activity.type != "Update") return std::nullopt;
+  if (!activity.object_id || host_of_url(*activity.object_id) != host_of_url(activity.actor))
+    return "its object is not on the server of its actor " + activity.actor;
+  if (activity.object && activity.object->is_object()) {
+    auto author = activity.object->contains("attributedTo") ? id_of((*activity.object)["attributedTo"]) : std::nullopt;
+    if (author.value_or("") != activity.actor)
+      return "its object is attributed to " + (author ? *author : std::string("nobody")) + ", not to the actor " +
+             activity.actor;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool is_for_group(const LocalActors& actors, const LocalActor& group, const ActivityView& activity) {
@@ -38,6 +55,7 @@ GroupDecision decide_group_announce(const LocalActors& actors, const LocalActor&
   if (!activity.is_public() && !to_group) return {false, "neither public nor addressed to the group"};
   if (activity.type != "Create" && activity.type != "Update" && activity.type != "Delete" && activity.type != "Like")
     return {false, activity.type + " is not relayed by groups"};
+  if (auto refused = not_own_object(activity)) return {false, *refused};
   return {true, ""};
 }
 

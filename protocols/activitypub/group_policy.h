@@ -1,6 +1,7 @@
 // FEP-1b12 for groups hosted here: which incoming posts a group boosts to its members, and the
 // Announce it sends. A post reaches the group when it is addressed to it (to, cc, audience) or
-// mentions it; only accepted members' public or unlisted posts are boosted.
+// mentions it; only accepted members' public or unlisted posts are boosted, and a Create or Update
+// only of the actor's own object (on its server, attributed to it).
 #pragma once
 
 #include <string>

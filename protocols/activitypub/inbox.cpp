@@ -44,6 +44,9 @@ Event event_from(const ActivityView& a, const LocalActors& actors) {
   e.origin.object = {Network::activitypub, a.object_id.value_or(a.id), ""};
   e.actor.id = a.actor;
   if (a.object_id && a.type != "Create") e.subject = NativeRef{Network::activitypub, *a.object_id, ""};
+  // Said, not proven: the router refuses a post whose object names another author than the actor.
+  if (a.object && a.object->is_object() && a.object->contains("attributedTo"))
+    e.origin.object_author = id_of((*a.object)["attributedTo"]).value_or("");
   // Content is taken only from an object its own server sent us. An Announce (or anything else)
   // embedding another server's object could put words in its author's mouth; such objects are
   // fetched from their origin before anyone sees them.

@@ -47,8 +47,8 @@ std::int64_t parse_time_us(const std::string& text) {
 
 Visibility visibility_of(const json& object) {
   auto to = ids_of(object, "to"), cc = ids_of(object, "cc");
-  if (std::find(to.begin(), to.end(), kPublic) != to.end()) return Visibility::public_;
-  if (std::find(cc.begin(), cc.end(), kPublic) != cc.end()) return Visibility::unlisted;
+  if (std::any_of(to.begin(), to.end(), is_public_address)) return Visibility::public_;
+  if (std::any_of(cc.begin(), cc.end(), is_public_address)) return Visibility::unlisted;
   for (const auto& t : to)
     if (t.size() > 10 && t.compare(t.size() - 10, 10, "/followers") == 0) return Visibility::followers_only;
   return Visibility::direct;

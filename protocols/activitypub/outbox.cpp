@@ -19,6 +19,14 @@ std::string outbox_key(const std::string& actor_key, std::int64_t now_us, const 
 
 }  // namespace
 
+std::string delivery_inbox(const Follower& recipient) {
+  // A shared inbox speaks for the users of its own server only: one elsewhere is a claim on
+  // another server's members, and would take their deliveries.
+  if (!recipient.shared_inbox.empty() && host_of_url(recipient.shared_inbox) == host_of_url(recipient.actor))
+    return recipient.shared_inbox;
+  return recipient.inbox;
+}
+
 std::string encode_payload(const DeliveryPayload& payload) {
   return json{{"actor", payload.actor_key}, {"activity", payload.activity}}.dump();
 }
@@ -37,14 +45,9 @@ void Outbox::publish(WriteBatch& batch, const LocalActor& from, const json& acti
   batch.put(Family::local, "object/" + id, text);
   batch.put(Family::local, outbox_key(from.key, now, id), id);
 
-  std::set<std::string> inboxes, shared_hosts;
-  for (const auto& r : recipients) {
-    if (!r.shared_inbox.empty()) {
-      if (shared_hosts.insert(host_of_url(r.shared_inbox)).second) inboxes.insert(r.shared_inbox);
-    } else if (!r.inbox.empty()) {
-      inboxes.insert(r.inbox);
-    }
-  }
+  std::set<std::string> inboxes;
+  for (const auto& r : recipients) inboxes.insert(delivery_inbox(r));
+  inboxes.erase("");
   std::string payload = encode_payload({from.key, text});
   for (const auto& inbox : inboxes) {
     Job job;

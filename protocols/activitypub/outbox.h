@@ -1,6 +1,8 @@
 // Publishing an activity from a local actor: it is stored so its id dereferences, appended to the
-// actor's outbox, and one delivery job is queued per distinct inbox (a host's shared inbox once,
-// however many of its users are recipients) — all in the caller's write batch.
+// actor's outbox, and one delivery job is queued per distinct inbox — all in the caller's write
+// batch. Recipients are grouped by their own hosts: a server's shared inbox gets one delivery for
+// all its users who name it, and a shared inbox on another host than its actor's is ignored (that
+// actor gets its personal inbox), so no follower can divert another server's deliveries.
 #pragma once
 
 #include <optional>
@@ -25,6 +27,10 @@ struct DeliveryPayload {
 };
 std::string encode_payload(const DeliveryPayload& payload);
 std::optional<DeliveryPayload> decode_payload(std::string_view text);
+
+// Where to deliver to `recipient`: its shared inbox when that is on the recipient's own host (the
+// host of its actor id), its personal inbox otherwise; "" when it has neither.
+std::string delivery_inbox(const Follower& recipient);
 
 class Outbox {
  public:

@@ -206,7 +206,12 @@ function buildFederation() {
         outbox: ctx.getOutboxUri(identifier),
         followers: ctx.getFollowersUri(identifier),
         following: ctx.getFollowingUri(identifier),
-        endpoints: options.sharedInbox ? new Endpoints({ sharedInbox: ctx.getInboxUri() }) : null,
+        endpoints:
+          actor.claimedSharedInbox != null
+            ? new Endpoints({ sharedInbox: new URL(actor.claimedSharedInbox) })
+            : options.sharedInbox
+              ? new Endpoints({ sharedInbox: ctx.getInboxUri() })
+              : null,
         manuallyApprovesFollowers: false,
         discoverable: true,
         published: actor.published,
@@ -542,12 +547,16 @@ async function lookupActor(url, name) {
 }
 
 // `displayName` (optional) is the actor's `name`; without it the name is the username.
-async function createActor(name, displayName) {
+// `claimedSharedInbox` (hostile tests): a URL the actor's document names as its shared inbox.
+async function createActor(name, displayName = null, claimedSharedInbox = null) {
   if (!NAME_RE.test(name ?? "")) throw new HttpError(400, `bad actor name ${JSON.stringify(name)}`);
   if (displayName != null && typeof displayName !== "string") throw new HttpError(400, "displayName must be a string");
+  if (claimedSharedInbox != null) requireUrl(claimedSharedInbox, "shared_inbox");
   if (!actors.has(name)) {
     actors.set(name, {
       name,
+      // Hostile tests: an actor whose document names another server's URL as its shared inbox.
+      claimedSharedInbox,
       // 2048-bit like Mastodon's keys (Fedify's generateCryptoKeyPair makes 4096-bit ones, which
       // take up to a second or more each on a small machine).
       rsa: await crypto.subtle.generateKey(
@@ -581,7 +590,7 @@ function describeActor(name) {
     outbox: ctx.getOutboxUri(name).href,
     followers: ctx.getFollowersUri(name).href,
     following: ctx.getFollowingUri(name).href,
-    shared_inbox: options.sharedInbox ? ctx.getInboxUri().href : null,
+    shared_inbox: actors.get(name)?.claimedSharedInbox ?? (options.sharedInbox ? ctx.getInboxUri().href : null),
   };
 }
 
@@ -830,6 +839,36 @@ async function post(body) {
   };
 }
 
+/**
+ * Sends an activity the test wrote, as `actor`, to the actors in `to` (hostile tests: a Delete of
+ * someone else's note, a Create of an object attributed to another actor, a group's Announce).
+ * The peer sets its id (on this server) and actor; addressing and object are the test's.
+ */
+async function sendActivityAsIs(body) {
+  const name = body.actor;
+  requireActor(name);
+  if (body.activity == null || typeof body.activity !== "object" || Array.isArray(body.activity)) {
+    throw new HttpError(400, "activity must be a JSON object");
+  }
+  const ctx = context();
+  const id = activityUri(name);
+  const doc = {
+    "@context": "https://www.w3.org/ns/activitystreams",
+    ...body.activity,
+    id: id.href,
+    actor: ctx.getActorUri(name).href,
+  };
+  let activity;
+  try {
+    activity = await Activity.fromJsonLd(doc, { contextLoader: ctx.contextLoader, documentLoader: ctx.documentLoader });
+  } catch (error) {
+    throw new HttpError(400, `not an activity: ${error?.message ?? error}`);
+  }
+  activities.set(id.href, doc);
+  const { recipients, skipped } = await resolveAudience(name, urlList(body.to, "to"));
+  return { activity: id.href, delivered_to: await deliver(name, recipients, activity, false), skipped };
+}
+
 /** The `note` of a control body, which must be one of `actor`'s and not deleted. */
 function requireOwnNote(body) {
   requireActor(body.actor);
@@ -947,7 +986,7 @@ async function control(request, url) {
   switch (route) {
     case "POST /control/actors": {
       const body = await readJson(request);
-      return json(200, await createActor(body.name, body.displayName));
+      return json(200, await createActor(body.name, body.displayName ?? null, body.shared_inbox ?? null));
     }
     case "GET /control/actors":
       return json(200, [...actors.keys()].map(describeActor));
@@ -961,6 +1000,8 @@ async function control(request, url) {
       return json(200, await updateNote(await readJson(request)));
     case "POST /control/delete":
       return json(200, await deleteNote(await readJson(request)));
+    case "POST /control/send":
+      return json(200, await sendActivityAsIs(await readJson(request)));
     case "GET /control/received":
       return json(200, receivedFor(params));
     case "GET /control/followers":

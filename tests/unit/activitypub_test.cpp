@@ -5,6 +5,7 @@
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/discovery.h"
 #include "protocols/activitypub/group_policy.h"
+#include "protocols/activitypub/note_event.h"
 #include "protocols/net/address_guard.h"
 
 using namespace causeway;
@@ -95,7 +96,9 @@ TEST_CASE("a hosted group announces members' posts addressed or mentioning it, a
                   {"type", "Create"},
                   {"actor", "https://m.example/u/ann"},
                   {"to", {kPublic}},
-                  {"object", {{"id", "https://m.example/n/1"}, {"tag", {{{"type", "Mention"}, {"href", gid}}}}}}};
+                  {"object", {{"id", "https://m.example/n/1"},
+                              {"attributedTo", "https://m.example/u/ann"},
+                              {"tag", {{{"type", "Mention"}, {"href", gid}}}}}}};
   auto post = *view_activity(mention);
   CHECK(decide_group_announce(actors, group, post, true, false).announce);
   CHECK(decide_group_announce(actors, group, post, false, false).reason == "author is not a member of the group");
@@ -117,3 +120,31 @@ TEST_CASE("a hosted group announces members' posts addressed or mentioning it, a
   CHECK(announce["cc"] == json{kPublic});
   CHECK(group_announce(actors, group, post, mention, "x")["id"] == announce["id"]);  // stable: receivers dedupe
 }
+
+TEST_CASE("a hosted group does not announce a member's Create of an object that is not the member's own", "[group]") {
+  LocalActors actors = test_actors();
+  const LocalActor& group = *actors.by_key("group/townhall");
+  json create = {{"id", "https://m.example/a/2"},
+                 {"type", "Create"},
+                 {"actor", "https://m.example/u/mallory"},
+                 {"to", {kPublic, actors.id(group)}},
+                 {"object", {{"id", "https://m.example/n/2"}, {"attributedTo", "https://m.example/u/ann"}}}};
+  CHECK(decide_group_announce(actors, group, *view_activity(create), true, false).reason ==
+        "its object is attributed to https://m.example/u/ann, not to the actor https://m.example/u/mallory");
+  create["object"].erase("attributedTo");
+  CHECK(decide_group_announce(actors, group, *view_activity(create), true, false).reason ==
+        "its object is attributed to nobody, not to the actor https://m.example/u/mallory");
+  create["object"] = "https://other.example/n/3";  // someone else's post, by reference
+  CHECK(decide_group_announce(actors, group, *view_activity(create), true, false).reason ==
+        "its object is not on the server of its actor https://m.example/u/mallory");
+}
+
+TEST_CASE("an object addressed to the public collection in its compacted form is public", "[activitypub]") {
+  // What Fedify serves for a note addressed only to the public: a single string, compacted.
+  CHECK(visibility_of(json{{"to", "as:Public"}}) == Visibility::public_);
+  CHECK(visibility_of(json{{"to", {"https://a.example/users/x/followers"}}, {"cc", {"Public"}}}) ==
+        Visibility::unlisted);
+  CHECK(visibility_of(json{{"to", {kPublic}}}) == Visibility::public_);
+  CHECK(visibility_of(json{{"to", {"https://a.example/users/x"}}}) == Visibility::direct);
+}
+

@@ -71,6 +71,7 @@ bridges:
   - name: remote
     fediverse: { group: "@news@social.example" }
     bluesky: { pds: https://bsky.social, handle: news.bsky.social, app_password: { file: secrets/news.pass } }
+    members: { fediverse_replies: members }
 )",
                                    "good.yaml", "/srv");
   for (const auto& e : loaded.errors) UNSCOPED_INFO(e);
@@ -95,6 +96,8 @@ bridges:
   CHECK(r.bluesky->app_password.name == "/srv/secrets/news.pass");
   CHECK(r.mirror.replies == MirrorDirection::both);  // defaults
   CHECK(r.bluesky_posting == BlueskyPosting::open);
+  CHECK(r.fediverse_replies == FediverseReplies::members);
+  CHECK(t.fediverse_replies == FediverseReplies::via_group);  // the default
 }
 
 TEST_CASE("bad config files get one exact FILE:LINE:COL: key.path: message per problem", "[config]") {

@@ -109,3 +109,14 @@ TEST_CASE("the event log stores events in arrival order with the batch they came
   }).ok());
   CHECK(texts == std::vector<std::string>{"event 1", "event 2"});
 }
+
+TEST_CASE("the author an embedded object names survives encode and decode", "[event]") {
+  Event e;
+  e.kind = EventKind::post;
+  e.origin = {Network::activitypub, "https://social.example/notes/1/activity",
+              {Network::activitypub, "https://social.example/notes/1", ""}, "Note", "https://social.example/users/alice"};
+  e.actor.id = "https://social.example/users/mallory";
+  auto decoded = decode_event(encode_event(e));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->origin.object_author == "https://social.example/users/alice");
+}

@@ -13,8 +13,12 @@ namespace {
 
 constexpr const char* kGroup = "https://bridge.example/ap/group/townhall";
 constexpr const char* kMirror = "did:plc:mirror";
+constexpr const char* kFollowedGroup = "https://groups.example/g/news";  // followed by the bridge "news"
+constexpr const char* kAlice = "https://social.example/users/alice";
+constexpr const char* kMallory = "https://evil.example/users/mallory";
 
-Config one_bridge(BlueskyPosting posting) {
+// "townhall": a group hosted here; "news": a group on another server, followed.
+Config two_bridges(BlueskyPosting posting) {
   Config config;
   BridgeConfig b;
   b.name = "townhall";
@@ -24,12 +28,18 @@ Config one_bridge(BlueskyPosting posting) {
   b.blocked.domains = {"spam.example"};
   b.blocked.dids = {"did:plc:troll"};
   config.bridges.push_back(b);
+  BridgeConfig news;
+  news.name = "news";
+  news.fediverse.group = "@news@groups.example";
+  news.bluesky = BlueskySide{*parse_url("https://pds.example", "https"), "news.example", {}};
+  config.bridges.push_back(news);
   return config;
 }
 
 struct Fixture {
-  explicit Fixture(BlueskyPosting posting = BlueskyPosting::open) : config(one_bridge(posting)) {
+  explicit Fixture(BlueskyPosting posting = BlueskyPosting::open) : config(two_bridges(posting)) {
     router.set_group_id("townhall", kGroup);
+    router.set_group_id("news", kFollowedGroup);
     router.set_mirror_did("townhall", kMirror);
     log.set_observer([this](WriteBatch& batch, const Event& e) { router.route(batch, e); });
   }
@@ -51,6 +61,17 @@ struct Fixture {
     REQUIRE(d.ok());
     return d->empty() ? "" : d->back().describe();
   }
+  // A post of `author` already mirrored by `bridge`.
+  void mirrored(const std::string& ap_id, const std::string& bridge, const std::string& author) {
+    BlueskyCopy copy;
+    copy.bridge = bridge;
+    copy.kind = "post";
+    copy.author = author;
+    copy.records = {{"at://did:plc:mirror/app.bsky.feed.post/3k" + std::to_string(ap_id.size()), "bafycopy"}};
+    WriteBatch batch = db->batch();
+    IdMap(*db).link(batch, ap_id, copy);
+    REQUIRE(db->write(batch).ok());
+  }
 
   testing::TempDir dir;
   std::unique_ptr<Store> db = std::move(Store::open(dir / "db")).value();
@@ -68,10 +89,10 @@ struct Fixture {
   EventLog log{*db};
 };
 
-Event member_post(const std::string& id, const std::string& actor = "https://social.example/users/alice") {
+Event member_post(const std::string& id, const std::string& actor = kAlice) {
   Event e;
   e.kind = EventKind::post;
-  e.origin = {Network::activitypub, id + "/activity", {Network::activitypub, id, ""}, "Note"};
+  e.origin = {Network::activitypub, id + "/activity", {Network::activitypub, id, ""}, "Note", actor};
   e.actor.id = actor;
   e.audience = {Visibility::public_, kGroup};
   return e;
@@ -214,7 +235,7 @@ TEST_CASE("only a post's author may edit or delete its copy, a delete before the
   early.subject = NativeRef{Network::activitypub, "https://social.example/notes/2", ""};
   f.store(early);
   CHECK(f.last("https://social.example/notes/2#delete") == "not bridged: deleted before it crossed; its copy will not be made");
-  CHECK(Router::gone(*f.db, "https://social.example/notes/2"));
+  CHECK(Router::gone(*f.db, "https://social.example/notes/2", kAlice));
 }
 
 TEST_CASE("an item held just as its author was approved is queued by the next settling", "[router]") {
@@ -240,3 +261,164 @@ TEST_CASE("an item held just as its author was approved is queued by the next se
   CHECK(f.jobs(kToFediverseJob).size() == 1);
   CHECK(f.router.moderation().held("townhall")->empty());
 }
+
+namespace {
+
+Event fediverse_change(EventKind kind, const std::string& target, const std::string& actor, const std::string& n) {
+  Event e;
+  e.kind = kind;
+  std::string host = actor.substr(0, actor.find("/users/"));
+  e.origin = {Network::activitypub, host + "/activities/" + n, {Network::activitypub, target, ""},
+              kind == EventKind::update ? "Note" : "", kind == EventKind::update ? actor : ""};
+  if (kind == EventKind::remove) e.subject = NativeRef{Network::activitypub, target, ""};
+  e.actor.id = actor;
+  return e;
+}
+
+Event direct_reply(const std::string& id, const std::string& actor, const std::string& parent) {
+  Event e = member_post(id, actor);
+  e.kind = EventKind::reply;
+  e.audience.group = "";
+  e.thread.parent = NativeRef{Network::activitypub, parent, ""};
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("a Delete or Update from someone else leaves a queued post alone, its author's Delete stops it", "[router]") {
+  Fixture f;
+  const std::string note = "https://social.example/notes/20";
+  f.store(member_post(note));
+  f.store(fediverse_change(EventKind::remove, note, kMallory, "d1"));
+  CHECK(f.last("https://evil.example/activities/d1") ==
+        "not bridged: only its author may edit or delete it; this came from https://evil.example/users/mallory");
+  f.store(fediverse_change(EventKind::update, note, kMallory, "u1"));
+  CHECK(f.last("https://evil.example/activities/u1") ==
+        "not bridged: only its author may edit or delete it; this came from https://evil.example/users/mallory");
+  // A member of the same server is not its author either.
+  f.store(fediverse_change(EventKind::remove, note, "https://social.example/users/bob", "d2"));
+  CHECK(f.last("https://social.example/activities/d2").rfind("not bridged: only its author may", 0) == 0);
+  CHECK(f.last(note) == "queued for delivery: post");
+  CHECK_FALSE(Router::gone(*f.db, note, kMallory));
+  CHECK_FALSE(Router::gone(*f.db, note, kAlice));
+  CHECK(f.jobs(kToBlueskyJob).size() == 1);  // the post's own job, nothing else
+
+  // Its author edits it, then deletes it: the edit does not hide that it is still on its way.
+  f.store(fediverse_change(EventKind::update, note, kAlice, "u2"));
+  CHECK(f.last("https://social.example/activities/u2") ==
+        "not bridged: edited before it crossed; the version already on its way goes");
+  f.store(fediverse_change(EventKind::remove, note, kAlice, "d3"));
+  CHECK(f.last("https://social.example/activities/d3") == "not bridged: deleted before it crossed; its copy will not be made");
+  CHECK(Router::gone(*f.db, note, kAlice));
+}
+
+TEST_CASE("a post still to be fetched from a followed group can be deleted only from its own server, by its author",
+          "[router]") {
+  Fixture f;
+  const std::string note = "https://social.example/notes/30";
+  Event announce;
+  announce.kind = EventKind::repost;
+  announce.origin = {Network::activitypub, "https://groups.example/g/news/announce/30", {Network::activitypub, note, ""}, ""};
+  announce.subject = NativeRef{Network::activitypub, note, ""};
+  announce.actor.id = kFollowedGroup;
+  f.store(announce);
+  CHECK(f.last(note) == "queued for delivery: fetch_post");
+
+  f.store(fediverse_change(EventKind::remove, note, kMallory, "d1"));
+  CHECK(f.last("https://evil.example/activities/d1").rfind("not bridged: only its author may", 0) == 0);
+  CHECK_FALSE(Router::gone(*f.db, note, kMallory));
+  // Someone on its server: its author is known only once it is fetched, so the tombstone is that
+  // deleter's, and counts only if the fetched post turns out to be theirs.
+  f.store(fediverse_change(EventKind::remove, note, kAlice, "d2"));
+  CHECK(f.last("https://social.example/activities/d2") ==
+        "not bridged: deleted before it crossed; its copy will not be made if https://social.example/users/alice wrote it");
+  CHECK(Router::gone(*f.db, note, kAlice));
+  CHECK_FALSE(Router::gone(*f.db, note, "https://social.example/users/bob"));
+  CHECK(f.last(note) == "queued for delivery: fetch_post");
+}
+
+TEST_CASE("a Bluesky delete is honoured only from the repo that wrote the record, also while its copy is queued",
+          "[router]") {
+  Fixture f;
+  Event reply = f.store(bluesky_reply("did:plc:bob", "3kq"));
+  const std::string uri = reply.origin.object.id;
+  CHECK(f.last(uri) == "queued for delivery: reply");
+  Event forged;
+  forged.kind = EventKind::remove;
+  forged.origin = {Network::atproto, "at://did:plc:troll/app.bsky.feed.post/3kz", {Network::atproto, uri, ""}, ""};
+  forged.subject = NativeRef{Network::atproto, uri, ""};
+  forged.actor.id = "did:plc:troll";
+  f.store(forged);
+  CHECK(f.last("at://did:plc:troll/app.bsky.feed.post/3kz") ==
+        "not bridged: only its author may edit or delete it; this came from did:plc:troll");
+  CHECK(f.last(uri) == "queued for delivery: reply");
+  CHECK_FALSE(Router::gone(*f.db, uri, "did:plc:troll"));
+
+  Event real;
+  real.kind = EventKind::remove;
+  real.origin = {Network::atproto, uri, {Network::atproto, uri, ""}, ""};
+  real.subject = NativeRef{Network::atproto, uri, ""};
+  real.actor.id = "did:plc:bob";
+  f.store(real);
+  CHECK(f.last(uri) == "not bridged: deleted before it crossed; its copy will not be made");
+  CHECK(Router::gone(*f.db, uri, "did:plc:bob"));
+}
+
+TEST_CASE("a member's Create of an object attributed to someone else, or to nobody, or kept elsewhere is not bridged",
+          "[router]") {
+  Fixture f;
+  Event other = member_post("https://social.example/notes/40");
+  other.origin.object_author = "https://social.example/users/bob";
+  f.store(other);
+  CHECK(f.last("https://social.example/notes/40") ==
+        "not bridged: its object is attributed to https://social.example/users/bob, not to the actor "
+        "https://social.example/users/alice");
+  Event nobody = member_post("https://social.example/notes/41");
+  nobody.origin.object_author = "";
+  f.store(nobody);
+  CHECK(f.last("https://social.example/notes/41").rfind("not bridged: its object names no author (attributedTo)", 0) == 0);
+  // An object on another server: said of the activity, never as that object's own story.
+  Event elsewhere = member_post("https://other.example/notes/42");
+  elsewhere.origin.activity_id = "https://social.example/activities/42";
+  f.store(elsewhere);
+  CHECK(f.last("https://social.example/activities/42") ==
+        "not bridged: its object https://other.example/notes/42 is not on the server of its actor "
+        "https://social.example/users/alice");
+  CHECK(f.last("https://other.example/notes/42").empty());
+  CHECK(f.jobs(kToBlueskyJob).empty());
+}
+
+TEST_CASE("members.fediverse_replies decides which replies sent straight to causeway cross in a followed group's thread",
+          "[router]") {
+  Fixture f;
+  const std::string thread = "https://social.example/notes/50";
+  f.mirrored(thread, "news", kAlice);
+  const std::string carol = "https://social.example/users/carol";
+
+  // via_group, the default: nothing sent straight crosses, but the group's own words do.
+  f.store(direct_reply("https://social.example/notes/51", carol, thread));
+  CHECK(f.last("https://social.example/notes/51") ==
+        "not bridged: sent to causeway directly, not announced by the group (members.fediverse_replies: via_group)");
+  f.store(direct_reply("https://groups.example/g/news/notes/52", kFollowedGroup, thread));
+  CHECK(f.last("https://groups.example/g/news/notes/52") == "queued for delivery: post");
+
+  f.config.bridges[1].fediverse_replies = FediverseReplies::members;
+  f.store(direct_reply("https://social.example/notes/53", carol, thread));
+  CHECK(f.last("https://social.example/notes/53") ==
+        "not bridged: sent to causeway directly by https://social.example/users/carol, whom the group never announced "
+        "(members.fediverse_replies: members)");
+  {
+    WriteBatch batch = f.db->batch();
+    f.router.moderation().add_announced_author(batch, "news", carol, "e1");
+    REQUIRE(f.db->write(batch).ok());
+  }
+  f.store(direct_reply("https://social.example/notes/54", carol, thread));
+  CHECK(f.last("https://social.example/notes/54") == "queued for delivery: post");
+  CHECK_FALSE(f.router.moderation().was_announced("townhall", carol));  // per bridge
+
+  f.config.bridges[1].fediverse_replies = FediverseReplies::anyone;
+  f.store(direct_reply("https://elsewhere.example/notes/55", "https://elsewhere.example/users/dan", thread));
+  CHECK(f.last("https://elsewhere.example/notes/55") == "queued for delivery: post");
+  CHECK(f.jobs(kToBlueskyJob).size() == 3);
+}
+
