@@ -7,9 +7,12 @@
 
 namespace causeway::atproto {
 
-OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
+std::optional<OpIntake::Admitted> OpIntake::admit(const std::string& repo, const RepoOp& op, Outcome& outcome) {
   std::string why = filter_.why(repo, op);
-  if (why.empty()) return Outcome::unwatched;
+  if (why.empty()) {
+    outcome = Outcome::unwatched;
+    return std::nullopt;
+  }
   if (op.record) {
     std::string_view collection = std::string_view(op.path).substr(0, op.path.find('/'));
     if (auto violation = lexicon_violation(collection, *op.record)) {
@@ -19,19 +22,36 @@ OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, con
                    "Records of watched ops skipped for not fitting their Lexicon, by collection and field.",
                    {{"reason", lexicon_violation_label(*violation)}})
           .inc();
-      return Outcome::invalid;
+      outcome = Outcome::invalid;
+      return std::nullopt;
     }
   }
   auto event = event_from_op(repo, op);
-  if (!event) return Outcome::not_carried;
+  if (!event) {
+    outcome = Outcome::not_carried;
+    return std::nullopt;
+  }
+  outcome = Outcome::taken;
+  return Admitted{&op, std::move(why), std::move(*event)};
+}
+
+OpIntake::Outcome OpIntake::store(WriteBatch& batch, Admitted& admitted) {
+  Event& event = admitted.event;
+  const std::string& action = admitted.op->action;
   // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
-  std::string seen_key = (op.action == "delete" ? "at-deleted/" : "at/") + event->origin.activity_id;
+  std::string seen_key = (action == "delete" ? "at-deleted/" : "at/") + event.origin.activity_id;
   auto seen = store_.get(Family::seen, seen_key);
   if (seen.ok() && seen->has_value()) return Outcome::duplicate;
-  events_.append(batch, *event, clock_());
-  batch.put(Family::seen, seen_key, event->id);
-  spdlog::info("{}: {} {} ({}) stored as event {}", source_, op.action, event->origin.activity_id, why, event->id);
+  events_.append(batch, event, clock_());
+  batch.put(Family::seen, seen_key, event.id);
+  spdlog::info("{}: {} {} ({}) stored as event {}", source_, action, event.origin.activity_id, admitted.why, event.id);
   return Outcome::taken;
+}
+
+OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
+  Outcome outcome;
+  auto admitted = admit(repo, op, outcome);
+  return admitted ? store(batch, *admitted) : outcome;
 }
 
 }  // namespace causeway::atproto
