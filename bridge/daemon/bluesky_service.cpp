@@ -94,6 +94,15 @@ void BlueskyService::start() {
   atproto::FirehoseOptions options;
   options.service = *config_.atproto.stream.url;
   options.identity_changed = identity_changed;
+  // Commits are checked against the repo's DID document; `refresh` goes past the stored copy too.
+  options.signing_key = [&resolver = identities()](const std::string& did, bool refresh) -> Result<atproto::PublicKey> {
+    if (refresh)
+      if (Status s = resolver.invalidate(did); !s.ok()) return make_error(s.error());
+    auto document = resolver.resolve_did(did);
+    if (!document) return make_error(document.error());
+    if (!document->signing_key) return make_error("the DID document of " + did + " names no #atproto key");
+    return *document->signing_key;
+  };
   firehose_ = std::make_unique<atproto::FirehoseConsumer>(store_, events_, *filter_, metrics_, policy, options, now_us);
   firehose_->start();
 }

@@ -30,6 +30,11 @@ constexpr Bytes32 kP256HalfOrder = {0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x
                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b,
                                     0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8};
 
+// n/2 of the K-256 group: the larger of the two curves' half orders (P-256's is below it).
+constexpr Bytes32 kK256HalfOrder = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                    0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
+                                    0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
+
 const std::uint8_t* data_of(std::string_view bytes) { return reinterpret_cast<const std::uint8_t*>(bytes.data()); }
 
 std::string_view view_of(const std::uint8_t* data, std::size_t size) {
@@ -334,6 +339,15 @@ Status verify(const PublicKey& key, std::string_view message, std::string_view s
   }
   return key.curve() == Curve::k256 ? k256_verify(key, message, data_of(signature))
                                     : p256_verify(key, message, data_of(signature));
+}
+
+Status check_signature_form(std::string_view signature) {
+  if (signature.size() != kSignatureSize)
+    return make_error("signature is " + std::to_string(signature.size()) + " bytes, not a 64-byte r||s");
+  const std::uint8_t* raw = data_of(signature);
+  if (is_zero(raw) || is_zero(raw + 32)) return make_error("signature r or s is zero");
+  if (less_than(kK256HalfOrder.data(), raw + 32)) return make_error("signature is high-S (not canonical)");
+  return Status::success();
 }
 
 }  // namespace causeway::atproto

@@ -82,4 +82,8 @@ Result<std::string> sign(const PrivateKey& key, std::string_view message);
 // wrongly sized and high-S signatures fail with a message saying so.
 Status verify(const PublicKey& key, std::string_view message, std::string_view signature);
 
+// What can be told of a signature without its key: fails when no key on either curve could accept
+// it (not 64 bytes, r or s zero, or s high-S on both curves). Passing says nothing of validity.
+Status check_signature_form(std::string_view signature);
+
 }  // namespace causeway::atproto

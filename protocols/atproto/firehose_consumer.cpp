@@ -9,7 +9,12 @@ FirehoseConsumer::FirehoseConsumer(Store& store, EventLog& events, const WatchFi
     : store_(store),
       metrics_(metrics),
       options_(std::move(options)),
-      intake_(store, events, filter, metrics, std::move(clock), "firehose"),
+      intake_(store, events, filter, metrics, clock, "firehose"),
+      verifier_(options_.signing_key ? options_.signing_key
+                                     : [](const std::string& did, bool) -> Result<PublicKey> {
+                                         return make_error("no key source is configured to check " + did);
+                                       },
+                clock, options_.verification),
       cursor_(store, "firehose/" + options_.service.to_string()),
       socket_(policy, WebSocketOptions{options_.limits.max_frame_bytes + 1024}) {}
 
@@ -19,6 +24,40 @@ void FirehoseConsumer::count(const char* outcome, const std::string& reason) {
   Labels labels{{"outcome", outcome}};
   if (!reason.empty()) labels.emplace_back("reason", reason);
   metrics_.counter("causeway_firehose_frames_total", "Firehose frames by outcome.", labels).inc();
+}
+
+int FirehoseConsumer::take_commit(WriteBatch& batch, const CommitEvent& commit) {
+  std::vector<OpIntake::Admitted> kept;
+  for (const auto& op : commit.ops) {
+    OpIntake::Outcome outcome;
+    if (auto admitted = intake_.admit(commit.repo, op, outcome)) kept.push_back(std::move(*admitted));
+  }
+  if (kept.empty()) return 0;
+  std::vector<const RepoOp*> ops;
+  for (const auto& admitted : kept) ops.push_back(admitted.op);
+  CommitVerifier::Verdict verdict = verifier_.check(commit, ops);
+  if (verdict.key_refreshed)
+    spdlog::info("firehose {}: the signing key of {} was looked up afresh for seq {}", options_.service.to_string(),
+                 commit.repo, commit.seq);
+  if (!verdict.ok()) {
+    std::string_view reason = reason_label(*verdict.rejected);
+    spdlog::warn("firehose {}: commit of {} at seq {} dropped ({} ops to keep): {}: {}", options_.service.to_string(),
+                 commit.repo, commit.seq, kept.size(), reason, verdict.detail);
+    metrics_
+        .counter("causeway_firehose_commits_rejected_total",
+                 "Commits with ops to keep dropped because they are not their repo's, by reason.",
+                 {{"reason", std::string(reason)}})
+        .inc();
+    return 0;
+  }
+  metrics_.counter("causeway_firehose_commits_verified_total", "Commits with ops to keep whose signature verified.")
+      .inc();
+  spdlog::debug("firehose {}: commit of {} at seq {} verified ({} ops to keep)", options_.service.to_string(), commit.repo,
+                commit.seq, kept.size());
+  int taken = 0;
+  for (auto& admitted : kept)
+    if (intake_.store(batch, admitted) == OpIntake::Outcome::taken) ++taken;
+  return taken;
 }
 
 FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
@@ -52,17 +91,18 @@ FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
     count("duplicate");
     return Next::keep_reading;
   }
-  if (auto* identity = std::get_if<IdentityEvent>(&*message); identity && options_.identity_changed)
-    options_.identity_changed(identity->did);
-  // An account deactivated, taken down or moved may have a new PDS: resolve it afresh next time.
-  if (auto* account = std::get_if<AccountEvent>(&*message); account && options_.identity_changed)
-    options_.identity_changed(account->did);
+  if (auto* identity = std::get_if<IdentityEvent>(&*message)) {
+    verifier_.forget(identity->did);
+    if (options_.identity_changed) options_.identity_changed(identity->did);
+  }
+  // An account deactivated, taken down or moved may have a new PDS (and key): resolve it afresh next time.
+  if (auto* account = std::get_if<AccountEvent>(&*message)) {
+    verifier_.forget(account->did);
+    if (options_.identity_changed) options_.identity_changed(account->did);
+  }
   WriteBatch batch = store_.batch();
   int taken = 0;
-  if (auto* commit = std::get_if<CommitEvent>(&*message)) {
-    for (const auto& op : commit->ops)
-      if (intake_.take(batch, commit->repo, op) == OpIntake::Outcome::taken) ++taken;
-  }
+  if (auto* commit = std::get_if<CommitEvent>(&*message)) taken = take_commit(batch, *commit);
   if (Status written = cursor_.advance(batch, *seq, taken > 0); !written.ok()) {
     spdlog::error("firehose {}: cannot store seq {}: {}", options_.service.to_string(), *seq, written.error());
     return Next::reconnect;

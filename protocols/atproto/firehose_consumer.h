@@ -2,6 +2,12 @@
 // ops that touch watched accounts as Events, and stores them in the same write batch as the
 // cursor, so a restart resumes exactly after the last frame handled (nothing lost, nothing twice).
 // Reconnects by itself with backoff; FutureCursor, ConsumerTooSlow and OutdatedCursor are handled.
+//
+// A #commit with ops to keep is taken in only if its repo signed it and those ops are in the
+// signed tree (CommitVerifier, keys from `signing_key`); one that fails is dropped whole, logged with the repo and the reason, and counted
+// in causeway_firehose_commits_rejected_total{reason}, and the cursor still moves past it. Commits
+// with nothing to keep are not checked, which keeps the cost to the few that matter. An #identity
+// or #account event drops the DID's cached key. Not thread-safe: process() runs on one thread.
 #pragma once
 
 #include <functional>
@@ -11,6 +17,7 @@
 
 #include "bridge/base/metrics.h"
 #include "bridge/event_log.h"
+#include "protocols/atproto/commit_verifier.h"
 #include "protocols/atproto/firehose_frame.h"
 #include "protocols/atproto/op_intake.h"
 #include "protocols/atproto/stream_cursor.h"
@@ -26,6 +33,9 @@ struct FirehoseOptions {
   FrameLimits limits;
   // Called with the DID of every #identity event (handle or key changed), before the cursor moves.
   std::function<void(const std::string& did)> identity_changed;
+  // The repo signing keys commits are checked with; unset, every commit with ops to keep is dropped.
+  CommitVerifier::KeyLookup signing_key;
+  CommitVerifierOptions verification;
 };
 
 class FirehoseConsumer {
@@ -48,11 +58,14 @@ class FirehoseConsumer {
  private:
   void run();
   void count(const char* outcome, const std::string& reason = "");
+  // The ops of `commit` to keep, into `batch` once the commit is verified; how many were taken.
+  int take_commit(WriteBatch& batch, const CommitEvent& commit);
 
   Store& store_;
   Metrics& metrics_;
   FirehoseOptions options_;
   OpIntake intake_;
+  CommitVerifier verifier_;
   StreamCursor cursor_;
   WebSocketClient socket_;
   std::thread thread_;

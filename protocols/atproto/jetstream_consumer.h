@@ -4,6 +4,10 @@
 // nothing. Reconnects by itself with backoff, resuming a few seconds before the last time_us as
 // Jetstream recommends; what is read twice is recognised by its at-uri and not stored again.
 //
+// Jetstream messages carry no commit, CAR or signature (the service verified and stripped them), so
+// there is nothing to check here: trusting a Jetstream means trusting its operator. The firehose is
+// the stream whose commits are checked against their repos' keys.
+//
 // wantedDids is not used: it selects commits *by* the listed accounts, and the bridge needs
 // everyone's replies, likes, reposts and follows *of* the mirror accounts.
 #pragma once

@@ -172,6 +172,41 @@ size_t common_prefix_length(std::string_view a, std::string_view b) {
   return i;
 }
 
+Result<std::optional<Cid>> mst_lookup(const Cid& root, std::string_view key,
+                                      const std::function<std::optional<std::string_view>(const Cid&)>& lookup) {
+  Cid cid = root;
+  for (int depth = 0; depth < 128; ++depth) {
+    auto block = lookup(cid);
+    if (!block) return make_error("MST node " + cid.to_string() + " is missing");
+    auto node = decode_dag_cbor(*block);
+    if (!node) return make_error("MST node " + cid.to_string() + ": " + node.error());
+    const Value* left = node->find("l");
+    const Value* list = node->find("e");
+    if (!node->is_map() || !left || !list || !list->is_array())
+      return make_error("MST node " + cid.to_string() + " is not {l, e}");
+    // The subtree holding keys below the first entry greater than `key`.
+    const Value* next = left;
+    std::string previous;
+    for (const auto& entry : list->as_array()) {
+      const std::int64_t* p = entry.find_integer("p");
+      const Value* k = entry.find("k");
+      const Cid* v = entry.find_link("v");
+      const Value* t = entry.find("t");
+      if (!p || !k || !k->is_bytes() || !v || !t || *p < 0 || static_cast<size_t>(*p) > previous.size())
+        return make_error("MST node " + cid.to_string() + " has a malformed entry");
+      std::string entry_key = previous.substr(0, static_cast<size_t>(*p)) + k->as_bytes();
+      if (entry_key == key) return std::optional<Cid>(*v);
+      if (entry_key > key) break;
+      next = t;
+      previous = std::move(entry_key);
+    }
+    if (next->is_null()) return std::optional<Cid>();
+    if (!next->is_link()) return make_error("MST node " + cid.to_string() + ": a subtree is not a link or null");
+    cid = next->as_link();
+  }
+  return make_error("MST is nested deeper than 128 levels");
+}
+
 Result<Mst> Mst::load(const Cid& root, const BlockLookup& lookup) {
   Loader loader{lookup, {}, {}, 0};
   std::string last_key;

@@ -27,6 +27,14 @@ struct MstChange {
   std::optional<Cid> after;   // nullopt: deleted
 };
 
+class Mst;
+
+// The value of `key` in the tree under `root`, or nullopt when the tree has no such key, reading
+// only the nodes on the path to it (what a firehose commit's blocks carry for each op). Fails on a
+// node missing from `lookup`, or malformed. Trusts the nodes' order: their CIDs bind them to `root`.
+Result<std::optional<Cid>> mst_lookup(const Cid& root, std::string_view key,
+                                      const std::function<std::optional<std::string_view>(const Cid&)>& lookup);
+
 class Mst {
  public:
   using BlockLookup = std::function<std::optional<std::string_view>(const Cid&)>;

@@ -8,9 +8,12 @@
 
 namespace causeway::atproto {
 
-OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
+std::optional<OpIntake::Admitted> OpIntake::admit(const std::string& repo, const RepoOp& op, Outcome& outcome) {
   std::string why = filter_.why(repo, op);
-  if (why.empty()) return Outcome::unwatched;
+  if (why.empty()) {
+    outcome = Outcome::unwatched;
+    return std::nullopt;
+  }
   if (op.record) {
     std::string_view collection = std::string_view(op.path).substr(0, op.path.find('/'));
     if (auto violation = lexicon_violation(collection, *op.record)) {
@@ -20,19 +23,36 @@ OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, con
                    "Records of watched ops skipped for not fitting their Lexicon, by collection and field.",
                    {{"reason", lexicon_violation_label(*violation)}})
           .inc();
-      return Outcome::invalid;
+      outcome = Outcome::invalid;
+      return std::nullopt;
     }
   }
   auto event = event_from_op(repo, op);
-  if (!event) return Outcome::not_carried;
+  if (!event) {
+    outcome = Outcome::not_carried;
+    return std::nullopt;
+  }
+  outcome = Outcome::taken;
+  return Admitted{&op, std::move(why), std::move(*event)};
+}
+
+OpIntake::Outcome OpIntake::store(WriteBatch& batch, Admitted& admitted) {
+  Event& event = admitted.event;
+  const std::string& action = admitted.op->action;
   // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
-  std::string seen_key = op.action == "delete" ? SeenIds::bluesky_delete_key(event->origin.activity_id)
-                                              : SeenIds::bluesky_key(event->origin.activity_id);
+  std::string seen_key = action == "delete" ? SeenIds::bluesky_delete_key(event.origin.activity_id)
+                                            : SeenIds::bluesky_key(event.origin.activity_id);
   if (SeenIds(store_).contains(seen_key)) return Outcome::duplicate;
-  events_.append(batch, *event, clock_());
-  SeenIds::mark_event(batch, seen_key, event->id);
-  spdlog::info("{}: {} {} ({}) stored as event {}", source_, op.action, event->origin.activity_id, why, event->id);
+  events_.append(batch, event, clock_());
+  SeenIds::mark_event(batch, seen_key, event.id);
+  spdlog::info("{}: {} {} ({}) stored as event {}", source_, action, event.origin.activity_id, admitted.why, event.id);
   return Outcome::taken;
+}
+
+OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
+  Outcome outcome;
+  auto admitted = admit(repo, op, outcome);
+  return admitted ? store(batch, *admitted) : outcome;
 }
 
 }  // namespace causeway::atproto

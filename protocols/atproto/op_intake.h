@@ -1,11 +1,14 @@
 // What a stream consumer (firehose, Jetstream) does with one op: keeps it when it touches a watched
 // account, turns it into an Event and adds that to the write batch of the message it came in, unless
 // its record does not fit its Lexicon (logged and counted, by collection and field) or its at-uri was
-// taken in before (a replay after a reconnect or a rewound cursor).
+// taken in before (a replay after a reconnect or a rewound cursor). In two steps when the consumer
+// must vouch for the message between them (the firehose checks the commit's signature): `admit`
+// decides and writes nothing, `store` writes.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "bridge/base/metrics.h"
@@ -31,7 +34,19 @@ class OpIntake {
         clock_(std::move(clock)),
         source_(std::move(source)) {}
 
-  // On `taken` the event and its dedupe mark are in `batch`; the caller writes it with its cursor.
+  // An op that touches a watched account, fits its Lexicon and is carried, as its Event.
+  struct Admitted {
+    const RepoOp* op;
+    std::string why;  // the watch filter's reason
+    Event event;
+  };
+
+  // Step one: the op's Event, or nullopt with `outcome` saying why it is not kept. Writes nothing.
+  std::optional<Admitted> admit(const std::string& repo, const RepoOp& op, Outcome& outcome);
+  // Step two: the Event and its dedupe mark into `batch` (`taken`), unless taken in before (`duplicate`).
+  Outcome store(WriteBatch& batch, Admitted& admitted);
+
+  // Both steps. On `taken` the event and its dedupe mark are in `batch`; the caller writes it with its cursor.
   Outcome take(WriteBatch& batch, const std::string& repo, const RepoOp& op);
 
  private:

@@ -1,6 +1,7 @@
 // Checks a repository CAR end to end, as `causeway inspect car` reports it: blocks hash to their
 // CIDs, the root is a commit, the MST recomputed from its records gives the commit's `data`, and
-// (when a key is given) the commit's signature verifies.
+// (when a key is given) the commit's signature verifies. Without a key, a signature no key could
+// accept (high-S on both curves, say) is still reported invalid.
 #pragma once
 
 #include <map>

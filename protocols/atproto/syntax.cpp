@@ -276,6 +276,19 @@ Problem datetime_problem(std::string_view s) {
   // RFC 3339 allows :60 on leap-second days only; like the reference implementations, no table of
   // those days is kept and :60 is refused.
   if (two_digits(s, 17) > 59) return "second " + std::to_string(two_digits(s, 17)) + " is out of range (00-59)";
+  // The value must still be a four-digit year once moved to UTC (the reference implementation
+  // refuses what normalises to a negative or five-digit year), so only years 0000 and 9999 can
+  // be pushed out by an offset.
+  if (zone != "Z" && (year == 0 || year == 9999)) {
+    int offset = (two_digits(zone, 1) * 60 + two_digits(zone, 4)) * (zone[0] == '+' ? 1 : -1);
+    int minute_of_year = two_digits(s, 11) * 60 + two_digits(s, 14) + (day - 1) * 1440;
+    for (int m = 1; m < month; ++m) minute_of_year += days_in_month(year, m) * 1440;
+    int minutes_in_year = (is_leap_year(year) ? 366 : 365) * 1440;
+    if (year == 0 && minute_of_year - offset < 0)
+      return "normalised to UTC it falls before year 0000 (the offset " + quoted(zone) + " moves it back a year)";
+    if (year == 9999 && minute_of_year - offset >= minutes_in_year)
+      return "normalised to UTC it falls after year 9999 (the offset " + quoted(zone) + " moves it on a year)";
+  }
   return std::nullopt;
 }
 

@@ -41,7 +41,8 @@ Status validate_record_key(std::string_view rkey);
 
 // Lexicon datetime: the intersection of RFC 3339 and ISO 8601, "YYYY-MM-DDTHH:MM:SS" with an
 // optional fraction of 1-20 digits and a "Z" or "+HH:MM"/"-HH:MM" offset ("-00:00" is refused).
-// Field ranges are checked, including the days of each month; leap seconds (":60") are refused.
+// Field ranges are checked, including the days of each month; leap seconds (":60") are refused,
+// and so is a value that the offset moves out of years 0000-9999 once normalised to UTC.
 Status validate_datetime(std::string_view datetime);
 
 // A well-formed BCP 47 (RFC 5646) language tag such as "en", "pt-BR" or "zh-Hant", with no repeated

@@ -8,7 +8,7 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-TARGETS="dag_cbor car frame jetstream lexicon cavage_header rfc9421_header as2 html key_ownership"
+TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
@@ -19,6 +19,7 @@ seed() {  # seed <corpus dir> <files...>
 }
 corpus=build-fuzz/corpus
 seed "$corpus/frame" "$FIXTURES"/firehose-frames/*.cbor
+seed "$corpus/commit" "$FIXTURES"/firehose-frames/*-commit.cbor
 seed "$corpus/car" "$FIXTURES"/atproto-car/*.car "$FIXTURES"/firehose-frames/*.car
 seed "$corpus/dag_cbor" "$FIXTURES"/firehose-frames/*.cbor
 seed "$corpus/cavage_header" "$FIXTURES"/http-signatures/cavage-12/*.txt

@@ -1,10 +1,13 @@
 // causeway following a real PDS's firehose (tests/peers/pds-peer.mjs): what other accounts do to
-// the mirror account reaches causeway once, across restarts of causeway, with a future cursor.
+// the mirror account reaches causeway once, across restarts of causeway, with a future cursor, and
+// only as signed by the repo's key in its DID document (looked up afresh when the cached one fails).
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include "protocols/atproto/ecdsa.h"
 #include "storage/store.h"
+#include "tests/support/commit_keys.h"
 #include "tests/support/causeway_daemon.h"
 #include "tests/support/net_util.h"
 #include "tests/support/pds_peer.h"
@@ -125,4 +128,39 @@ TEST_CASE("when the PDS goes away mid-stream, causeway reconnects by itself and 
   CHECK(reconnected);
   CHECK(causeway.log().find("reconnecting in") != std::string::npos);
   CHECK(count(causeway.log(), stored(before)) == 1);
+}
+
+TEST_CASE("a reply signed by its author crosses, and a stale cached key of the author is looked up afresh",
+          "[bluesky]") {
+  PdsPeer pds;
+  PdsAccount alice = pds.create_account("alice"), bob = pds.create_account("bob");
+  json root = create_post(pds, alice, "Town hall tonight");
+  auto daemon = causeway_watching(pds);
+  CausewayDaemon& causeway = *daemon;
+  REQUIRE(wait_until_live(pds, alice, causeway));
+
+  json reply = create_post(pds, bob, "I'll be there", root);
+  REQUIRE(eventually([&] { return causeway.log().find(stored(reply) + "reply to a mirrored post) stored") != std::string::npos; }));
+  // Checked against Bob's key, which causeway found in his DID document on the PLC directory.
+  CHECK(causeway.log().find("commit of " + bob.did + " at seq ") != std::string::npos);
+  CHECK(causeway.log().find(" verified (1 ops to keep)") != std::string::npos);
+
+  // Bob's key as causeway cached it goes stale (his PDS rotated it, say): the cached document now
+  // names a key that did not sign his commits.
+  REQUIRE(causeway.stop() == 0);
+  {
+    auto store = std::move(causeway::Store::open(causeway.dir() / "data")).value();
+    auto old_key = causeway::atproto::PrivateKey::generate(causeway::atproto::Curve::k256).value().public_key();
+    std::int64_t now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    json entry = {{"doc", json::parse(did_document_json(bob.did, old_key, bob.handle))}, {"fetched_us", now_us}};
+    REQUIRE(store->put(causeway::Family::actors, "did/" + bob.did, entry.dump()).ok());
+  }
+  causeway.start();
+  json second = create_post(pds, bob, "Me too", root);
+  bool crossed = eventually([&] { return causeway.log().find(stored(second) + "reply to a mirrored post) stored") != std::string::npos; });
+  INFO("causeway log:\n" << causeway.log());
+  CHECK(crossed);
+  CHECK(causeway.log().find("the signing key of " + bob.did + " was looked up afresh") != std::string::npos);
+  CHECK(causeway.log().find("dropped") == std::string::npos);
 }

@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocols/atproto/car.h"
 #include "tests/support/child_process.h"
+#include "tests/support/commit_keys.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/paths.h"
 #include "tests/support/temp_dir.h"
@@ -94,4 +96,35 @@ TEST_CASE("inspect car checks hashes, MST root and signature", "[inspect]") {
   auto broken = inspect({"car", garbage.string(), "--json"});
   CHECK(broken.exit_code == 1);
   CHECK_FALSE(json::parse(broken.out)["errors"].empty());
+}
+
+TEST_CASE("inspect car fails a commit whose signature is high-S, with or without the key", "[inspect]") {
+  using namespace causeway::atproto;
+  // greenground's repo with s replaced by n - s: the same signature in its non-canonical twin,
+  // which OpenSSL-style verifiers accept and atproto refuses.
+  auto car = CarFile::parse(read_file(fixture_path("atproto-car/greenground.repo.car"))).value();
+  auto commit = decode_commit(*car.block(car.roots()[0])).value();
+  commit.sig = other_s(commit.sig, Curve::k256);
+  std::string block = encode_commit(commit);
+  Cid root = Cid::compute(kCodecDagCbor, block);
+  std::vector<std::pair<Cid, std::string>> blocks{{root, block}};
+  for (const auto& [cid, bytes] : car.blocks())
+    if (!(cid == car.roots()[0])) blocks.emplace_back(cid, std::string(bytes));
+  TempDir dir;
+  auto high_s = dir.write("high-s.car", write_car({root}, blocks));
+
+  auto keyed = inspect({"car", high_s.string(), "--did-doc", fixture_path("atproto-car/greenground.didDoc.json").string(),
+                        "--json"});
+  CHECK(keyed.exit_code == 1);
+  json k = json::parse(keyed.out);
+  CHECK(k["mst_root_matches"] == true);
+  CHECK(k["signature"] == "invalid: signature is high-S (not canonical)");
+
+  // No key given: a high-S signature is wrong whatever the key, so it is not "unchecked".
+  auto keyless = inspect({"car", high_s.string(), "--json"});
+  INFO(keyless.out);
+  CHECK(keyless.exit_code == 1);
+  json u = json::parse(keyless.out);
+  CHECK(u["signature"] == "invalid: signature is high-S (not canonical)");
+  CHECK_FALSE(u["errors"].empty());
 }

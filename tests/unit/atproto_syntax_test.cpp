@@ -234,3 +234,21 @@ TEST_CASE("TID generators hand out distinct TIDs across threads", "[tid]") {
   CHECK(distinct.size() == kThreads * kPerThread);
   CHECK(generator.next().micros() == 1'700'000'000'000'000 + kThreads * kPerThread);
 }
+
+TEST_CASE("a datetime that its offset moves out of years 0000-9999 in UTC is refused", "[syntax]") {
+  CHECK(validate_datetime("0000-01-01T00:30:00+01:00").error() ==
+        "datetime \"0000-01-01T00:30:00+01:00\": normalised to UTC it falls before year 0000 (the offset \"+01:00\" "
+        "moves it back a year)");
+  CHECK(validate_datetime("9999-12-31T23:30:00-01:00").error() ==
+        "datetime \"9999-12-31T23:30:00-01:00\": normalised to UTC it falls after year 9999 (the offset \"-01:00\" "
+        "moves it on a year)");
+  CHECK_FALSE(validate_datetime("0000-01-01T00:59:59.999+01:00").ok());
+  CHECK_FALSE(validate_datetime("9999-12-31T23:00:00-01:00").ok());  // 10000-01-01T00:00:00Z
+  // The edges themselves, and offsets that keep the value inside the range.
+  CHECK(validate_datetime("0000-01-01T01:00:00+01:00").ok());  // 0000-01-01T00:00:00Z
+  CHECK(validate_datetime("0000-01-01T00:30:00-01:00").ok());
+  CHECK(validate_datetime("0000-01-02T00:30:00+23:59").ok());
+  CHECK(validate_datetime("9999-12-31T22:59:59.999-01:00").ok());
+  CHECK(validate_datetime("9999-12-31T23:30:00+01:00").ok());
+  CHECK(validate_datetime("0000-01-01T00:00:00.000Z").ok());  // in the interop vectors' valid list
+}

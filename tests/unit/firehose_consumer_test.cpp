@@ -1,5 +1,6 @@
 // The firehose consumer's handling of real PDS frames: which ops become Events, the cursor stored
-// with them, replays dropped, error frames, garbage and records that break their Lexicon survived.
+// with them, replays dropped, error frames, garbage and records that break their Lexicon survived,
+// and commits not signed by their repo's key dropped.
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -8,7 +9,9 @@
 
 #include "bridge/event_log.h"
 #include "protocols/atproto/firehose_consumer.h"
+#include "protocols/atproto/mst.h"
 #include "protocols/atproto/record_events.h"
+#include "tests/support/commit_keys.h"
 #include "tests/support/stored_events.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -32,16 +35,37 @@ std::vector<std::string> all_frames() {
   return out;
 }
 
-// A #commit frame in which `repo` creates one record at `path`. The commit block itself is left
-// out: the consumer reads only the records the ops point at.
-std::string commit_frame(std::int64_t seq, const std::string& repo, const std::string& path, const Value& record) {
+// Bob's repo signing key, made for these tests (the fixture frames are all by Alice).
+const PrivateKey& bob_key() {
+  static const PrivateKey key = PrivateKey::generate(Curve::k256).value();
+  return key;
+}
+
+// A #commit frame in which `repo` creates one record at `path` (in a repo holding only it),
+// signed with `key`.
+std::string commit_frame(std::int64_t seq, const std::string& repo, const std::string& path, const Value& record,
+                         const PrivateKey& key = bob_key()) {
   std::string record_bytes = encode_dag_cbor(record);
   Cid record_cid = Cid::compute(kCodecDagCbor, record_bytes);
-  Cid commit_cid = Cid::compute(kCodecDagCbor, "commit " + std::to_string(seq));
+  Mst tree;
+  tree.put(path, record_cid);
+  Mst::Built built = tree.build();
+  Commit commit;
+  commit.signed_bytes = encode_dag_cbor(Value(Map{{"data", Value(built.root)},
+                                                  {"did", Value(repo)},
+                                                  {"prev", Value(nullptr)},
+                                                  {"rev", Value("3l3qo2vutsw2b")},
+                                                  {"version", Value(3)}}));
+  commit.sig = sign(key, commit.signed_bytes).value();
+  std::string commit_block = testing::encode_commit(commit);
+  Cid commit_cid = Cid::compute(kCodecDagCbor, commit_block);
+  std::vector<std::pair<Cid, std::string>> blocks = built.nodes;
+  blocks.emplace_back(commit_cid, commit_block);
+  blocks.emplace_back(record_cid, record_bytes);
   std::string header = encode_dag_cbor(Value(Map{{"op", Value(1)}, {"t", Value("#commit")}}));
   Value op(Map{{"action", Value("create")}, {"cid", Value(record_cid)}, {"path", Value(path)}});
   Value body(Map{{"blobs", Value(Array{})},
-                 {"blocks", Value(Bytes{write_car({commit_cid}, {{record_cid, record_bytes}})})},
+                 {"blocks", Value(Bytes{write_car({commit_cid}, blocks)})},
                  {"commit", Value(commit_cid)},
                  {"ops", Value(Array{op})},
                  {"repo", Value(repo)},
@@ -74,8 +98,18 @@ FirehoseOptions options() {
   return o;
 }
 
+// Alice's key, recovered from the signatures of her recorded commits.
+PublicKey alice_key() {
+  static const PublicKey key = testing::recover_commit_keys(all_frames()).at(kAlice);
+  return key;
+}
+
 struct Harness {
   std::vector<std::string> identity_changes;
+  // What the DID documents say (`current`), and what a stale cache still says (`cached`).
+  std::map<std::string, PublicKey> current{{kAlice, alice_key()}, {kBob, bob_key().public_key()}};
+  std::map<std::string, PublicKey> cached;
+  std::vector<std::pair<std::string, bool>> lookups;  // (did, refresh) of every key lookup
   testing::TempDir dir;
   std::unique_ptr<Store> store = std::move(Store::open(dir / "db")).value();
   EventLog log{*store};
@@ -94,6 +128,14 @@ struct Harness {
     consumer.reset();
     FirehoseOptions o = options();
     o.identity_changed = [this](const std::string& did) { identity_changes.push_back(did); };
+    o.signing_key = [this](const std::string& did, bool refresh) -> Result<PublicKey> {
+      lookups.emplace_back(did, refresh);
+      if (auto stale = cached.find(did); stale != cached.end() && !refresh) return stale->second;
+      cached.erase(did);
+      auto key = current.find(did);
+      if (key == current.end()) return make_error("no DID document for " + did);
+      return key->second;
+    };
     consumer = std::make_unique<FirehoseConsumer>(*store, log, filter, metrics, OutboundPolicy{true}, o,
                                                   [] { return std::int64_t{1'700'000'000'000'000}; });
   }
@@ -231,4 +273,206 @@ TEST_CASE("a watched record that breaks its Lexicon is skipped, logged and count
   // Stored with the event: a restart resumes after the skipped frames too.
   h.reopen();
   CHECK(h.consumer->cursor() == std::optional<std::int64_t>(16));
+}
+
+namespace {
+
+// `frame` with its body's fields changed by `change`, re-encoded (what a hostile relay can send).
+std::string with_body(const std::string& frame, const std::function<void(Map&)>& change) {
+  size_t header_size = 0;
+  REQUIRE(decode_dag_cbor_prefix(frame, &header_size).ok());
+  auto body = decode_dag_cbor(std::string_view(frame).substr(header_size));
+  REQUIRE(body.ok());
+  Map fields = body->as_map();
+  change(fields);
+  return frame.substr(0, header_size) + encode_dag_cbor(Value(std::move(fields)));
+}
+
+std::string identity_frame(std::int64_t seq, const std::string& did) {
+  return encode_dag_cbor(Value(Map{{"op", Value(1)}, {"t", Value("#identity")}})) +
+         encode_dag_cbor(Value(Map{{"did", Value(did)}, {"seq", Value(seq)}, {"time", Value("2026-11-22T01:34:05.706Z")}}));
+}
+
+std::string reply_to_alice(std::int64_t seq, const std::string& rkey, const PrivateKey& key = bob_key()) {
+  Value parent(Map{{"cid", Value("bafyreidc6sydkkbchcyg62v77wbhzvb2mvytlmsychqgwf2xojjtirmzj4")},
+                   {"uri", Value("at://" + kAlice + "/app.bsky.feed.post/3l3pte3p2e325")}});
+  return commit_frame(seq, kBob, "app.bsky.feed.post/" + rkey,
+                      Value(Map{{"$type", Value("app.bsky.feed.post")},
+                                {"createdAt", Value("2026-11-22T01:34:05.706Z")},
+                                {"text", Value("agreed")},
+                                {"reply", Value(Map{{"parent", parent}, {"root", parent}})}}),
+                      key);
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("a commit whose signature was tampered with or re-made with another key is dropped whole, and the stream goes on",
+          "[firehose]") {
+  Harness h({kAlice});
+  auto frames = all_frames();
+  for (size_t i = 0; i < 8; ++i) h.consumer->process(frames[i]);  // accounts created: nothing to keep
+  PrivateKey forger = PrivateKey::generate(Curve::k256).value();
+  std::string flipped = testing::remake_commit_frame(frames[8], [](Commit& c) { c.sig[10] ^= 0x01; });
+  std::string resigned =
+      testing::remake_commit_frame(frames[9], [&](Commit& c) { c.sig = sign(forger, c.signed_bytes).value(); });
+  REQUIRE(decode_frame(flipped).ok());  // well-formed frames: only the signature is wrong
+  REQUIRE(decode_frame(resigned).ok());
+
+  CapturedLog log;
+  CHECK(h.consumer->process(flipped) == FirehoseConsumer::Next::keep_reading);
+  CHECK(h.consumer->process(resigned) == FirehoseConsumer::Next::keep_reading);
+  CHECK(h.events().empty());  // neither Alice's post nor the reply in those commits
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(10));  // not stuck on them
+  CHECK(has(log.text(), "[warning] firehose ws://127.0.0.1:1/: commit of " + kAlice +
+                            " at seq 9 dropped (1 ops to keep): bad_signature: "));
+  CHECK(has(log.text(), "commit of " + kAlice + " at seq 10 dropped (1 ops to keep): bad_signature: "));
+  // The first failure looked Alice's key up afresh (it might have been rotated); the second did
+  // not ask again so soon, so forged commits cannot make the bridge hammer a directory.
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kAlice, false}, {kAlice, true}});
+
+  CHECK(h.consumer->process(frames[10]) == FirehoseConsumer::Next::keep_reading);  // Alice's own, untouched
+  auto events = h.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].media.size() == 1);
+  std::string metrics = h.metrics.render();
+  CHECK(has(metrics, "causeway_firehose_commits_rejected_total{reason=\"bad_signature\"} 2"));
+  CHECK(has(metrics, "causeway_firehose_commits_verified_total 1"));
+  h.reopen();  // the cursor was stored past the dropped commits
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(11));
+}
+
+TEST_CASE("a commit without its commit block, or another repo's commit relabelled, is dropped", "[firehose]") {
+  Harness h({kBob});
+  std::string reply = reply_to_alice(14, "3l3qo2vuowo2e");
+  std::string unsigned_reply = with_body(reply, [](Map& body) {
+    for (auto& [k, v] : body)
+      if (k == "blocks") {
+        auto car = CarFile::parse(v.as_bytes()).value();
+        std::vector<std::pair<Cid, std::string>> records;
+        for (const auto& [cid, bytes] : car.blocks())
+          if (!(cid == car.roots()[0])) records.emplace_back(cid, std::string(bytes));
+        v = Value(Bytes{write_car(car.roots(), records)});
+      }
+  });
+  // Alice's signed commit, presented as Bob's: Bob's own posts are kept, so this would post as him.
+  std::string relabelled = with_body(frame("000009-commit.cbor"), [](Map& body) {
+    for (auto& [k, v] : body) {
+      if (k == "repo") v = Value(kBob);
+      if (k == "seq") v = Value(15);
+    }
+  });
+  CapturedLog log;
+  h.consumer->process(unsigned_reply);
+  h.consumer->process(relabelled);
+  CHECK(h.events().empty());
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(15));
+  CHECK(has(log.text(), "commit of " + kBob + " at seq 14 dropped (1 ops to keep): missing_commit: "));
+  CHECK(has(log.text(), "commit of " + kBob + " at seq 15 dropped (1 ops to keep): commit_mismatch: "));
+  std::string metrics = h.metrics.render();
+  CHECK(has(metrics, "causeway_firehose_commits_rejected_total{reason=\"missing_commit\"} 1"));
+  CHECK(has(metrics, "causeway_firehose_commits_rejected_total{reason=\"commit_mismatch\"} 1"));
+  CHECK(h.lookups.empty());  // refused before any key was needed
+
+  h.consumer->process(reply_to_alice(16, "3l3qo2vuowo2f"));  // the genuine article
+  CHECK(h.events().size() == 1);
+}
+
+TEST_CASE("a stale cached key is looked up afresh once, and the repo's commits are taken in", "[firehose]") {
+  Harness h({kAlice});
+  h.cached.insert_or_assign(kAlice, PrivateKey::generate(Curve::k256).value().public_key());  // the key before a rotation
+  CapturedLog log;
+  for (const auto& f : all_frames()) h.consumer->process(f);
+  CHECK(h.events().size() == 4);  // as with a fresh key: post, reply, post with image, delete
+  // One lookup from the cache, one afresh; the new key then serves every later commit.
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kAlice, false}, {kAlice, true}});
+  CHECK(has(log.text(), "the signing key of " + kAlice + " was looked up afresh for seq 9"));
+  CHECK(!has(log.text(), "dropped"));
+  CHECK(!has(h.metrics.render(), "causeway_firehose_commits_rejected_total"));
+}
+
+TEST_CASE("a repo whose key cannot be had has its commits dropped, not the stream stopped", "[firehose]") {
+  Harness h({kAlice});
+  h.current.erase(kBob);
+  CapturedLog log;
+  h.consumer->process(reply_to_alice(14, "3l3qo2vuowo2g"));
+  h.consumer->process(reply_to_alice(15, "3l3qo2vuowo2h"));
+  CHECK(h.events().empty());
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(15));
+  CHECK(has(log.text(), "commit of " + kBob + " at seq 14 dropped (1 ops to keep): key_unavailable: no key for " +
+                            kBob + ": no DID document for " + kBob));
+  CHECK(h.lookups.size() == 1);  // the failure is remembered for a while
+  CHECK(has(h.metrics.render(), "causeway_firehose_commits_rejected_total{reason=\"key_unavailable\"} 2"));
+}
+
+TEST_CASE("only commits with ops to keep are checked, and an #identity event drops the cached key", "[firehose]") {
+  {
+    Harness h({"did:plc:nobodywatcheshere000000"});
+    for (const auto& f : all_frames()) h.consumer->process(f);
+    CHECK(h.lookups.empty());
+  }
+  Harness h({kAlice});
+  h.consumer->process(reply_to_alice(14, "3l3qo2vuowo2i"));
+  h.consumer->process(reply_to_alice(15, "3l3qo2vuowo2j"));
+  CHECK(h.lookups.size() == 1);  // the key is kept between commits
+  h.consumer->process(identity_frame(16, kBob));  // Bob changed his key (or handle)
+  h.current.insert_or_assign(kBob, PrivateKey::generate(Curve::k256).value().public_key());
+  h.consumer->process(reply_to_alice(17, "3l3qo2vuowo2k"));
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}, {kBob, false}, {kBob, true}});
+  CHECK(h.events().size() == 2);  // the commit signed with his old key no longer passes
+  CHECK(h.identity_changes == std::vector<std::string>{kBob});
+}
+
+TEST_CASE("an op slipped into a genuine signed commit is refused with the whole commit", "[firehose]") {
+  Harness h({kAlice});
+  auto frames = all_frames();
+  for (size_t i = 0; i < 9; ++i) h.consumer->process(frames[i]);  // up to Alice's first post
+  REQUIRE(h.events().size() == 1);
+  std::string first_post = std::get<CommitEvent>(decode_frame(frames[8]).value()).ops[0].path;
+  Value forged_post(Map{{"$type", Value("app.bsky.feed.post")},
+                        {"createdAt", Value("2026-11-22T01:34:05.706Z")},
+                        {"text", Value("Alice never wrote this")}});
+  std::string forged_bytes = encode_dag_cbor(forged_post);
+  Cid forged_cid = Cid::compute(kCodecDagCbor, forged_bytes);
+  // The commit block and its signature are untouched; a relay adds one op (and its record block).
+  auto add_op = [&](const std::string& genuine, std::int64_t seq, Value op) {
+    return with_body(genuine, [&](Map& body) {
+      for (auto& [k, v] : body) {
+        if (k == "seq") v = Value(seq);
+        if (k == "ops") {
+          Array ops = v.as_array();
+          ops.push_back(op);
+          v = Value(std::move(ops));
+        }
+        if (k == "blocks") {
+          auto car = CarFile::parse(v.as_bytes()).value();
+          std::vector<std::pair<Cid, std::string>> blocks{{forged_cid, forged_bytes}};
+          for (const auto& [cid, bytes] : car.blocks()) blocks.emplace_back(cid, std::string(bytes));
+          v = Value(Bytes{write_car(car.roots(), blocks)});
+        }
+      }
+    });
+  };
+  std::string created = add_op(frames[9], 20,
+                               Value(Map{{"action", Value("create")},
+                                         {"cid", Value(forged_cid)},
+                                         {"path", Value("app.bsky.feed.post/3l3zzzzzzzz2a")}}));
+  // A delete of Alice's first post, which the tree of her next commit still holds.
+  std::string deleted =
+      add_op(frames[10], 21, Value(Map{{"action", Value("delete")}, {"cid", Value(nullptr)}, {"path", Value(first_post)}}));
+  REQUIRE(decode_frame(created).ok());
+  REQUIRE(decode_frame(deleted).ok());
+
+  CapturedLog log;
+  h.consumer->process(created);
+  h.consumer->process(deleted);
+  CHECK(h.events().size() == 1);  // neither the forged ops nor the genuine ones they came with
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(21));
+  CHECK(has(log.text(), "commit of " + kAlice + " at seq 20 dropped (2 ops to keep): op_not_in_commit: "));
+  CHECK(has(log.text(), "create of app.bsky.feed.post/3l3zzzzzzzz2a is not what the commit's tree holds (no entry)"));
+  CHECK(has(log.text(), "commit of " + kAlice + " at seq 21 dropped (2 ops to keep): op_not_in_commit: "));
+  CHECK(has(log.text(), "delete of " + first_post + " is not what the commit's tree holds (bafyrei"));
+  CHECK(has(h.metrics.render(), "causeway_firehose_commits_rejected_total{reason=\"op_not_in_commit\"} 2"));
+  CHECK(h.lookups.size() == 1);  // Alice's first post only: the forgeries were refused before any key was needed
 }

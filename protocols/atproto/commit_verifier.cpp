@@ -1,0 +1,95 @@
+#include "protocols/atproto/commit_verifier.h"
+
+#include "protocols/atproto/commit.h"
+#include "protocols/atproto/did_key.h"
+#include "protocols/atproto/mst.h"
+
+namespace causeway::atproto {
+namespace {
+
+CommitVerifier::Verdict rejected(CommitVerifier::Reason reason, std::string detail, bool refreshed = false) {
+  return {reason, std::move(detail), refreshed};
+}
+
+std::int64_t micros(std::chrono::seconds s) { return static_cast<std::int64_t>(s.count()) * 1'000'000; }
+
+}  // namespace
+
+std::string_view reason_label(CommitVerifier::Reason reason) {
+  switch (reason) {
+    case CommitVerifier::Reason::missing_commit: return "missing_commit";
+    case CommitVerifier::Reason::malformed_commit: return "malformed_commit";
+    case CommitVerifier::Reason::commit_mismatch: return "commit_mismatch";
+    case CommitVerifier::Reason::op_not_in_commit: return "op_not_in_commit";
+    case CommitVerifier::Reason::key_unavailable: return "key_unavailable";
+    case CommitVerifier::Reason::bad_signature: return "bad_signature";
+  }
+  return "unknown";
+}
+
+const CommitVerifier::CachedKey& CommitVerifier::key_of(const std::string& did, bool refresh, bool& looked_up) {
+  std::int64_t now = clock_();
+  auto it = keys_.find(did);
+  if (it != keys_.end()) {
+    const CachedKey& entry = it->second;
+    if (!refresh && now - entry.fetched_us < micros(entry.key ? options_.key_ttl : options_.failure_ttl)) return entry;
+    if (refresh && entry.refreshed_us != 0 && now - entry.refreshed_us < micros(options_.refresh_interval))
+      return entry;
+  } else if (keys_.size() >= options_.max_keys) {
+    keys_.erase(keys_.begin());
+  }
+  looked_up = true;
+  auto found = lookup_(did, refresh);
+  CachedKey& entry = keys_[did];
+  entry.fetched_us = now;
+  if (refresh) entry.refreshed_us = now;
+  if (found) {
+    entry.key = *found;
+    entry.failure.clear();
+  } else {
+    // A failed refresh keeps the key in hand: the directory being down must not cut a repo off.
+    if (!refresh) entry.key.reset();
+    entry.failure = found.error();
+  }
+  return entry;
+}
+
+CommitVerifier::Verdict CommitVerifier::check(const CommitEvent& event, const std::vector<const RepoOp*>& ops) {
+  const std::string name = "commit " + event.commit.to_string();
+  std::optional<std::string_view> block = event.blocks ? event.blocks->block(event.commit) : std::nullopt;
+  if (!block) return rejected(Reason::missing_commit, name + " is not among the message's blocks");
+  auto commit = decode_commit(*block);
+  if (!commit) return rejected(Reason::malformed_commit, name + ": " + commit.error());
+  if (commit->did != event.repo) return rejected(Reason::commit_mismatch, name + " is of " + commit->did);
+  if (commit->rev != event.rev)
+    return rejected(Reason::commit_mismatch, name + " has rev " + commit->rev + ", the message says " + event.rev);
+  auto block_of = [&event](const Cid& cid) { return event.blocks->block(cid); };
+  for (const RepoOp* op : ops) {
+    auto found = mst_lookup(commit->data, op->path, block_of);
+    std::string what = name + ": " + op->action + " of " + op->path;
+    if (!found) return rejected(Reason::op_not_in_commit, what + " is not provable from the message: " + found.error());
+    if (op->action == "delete" ? found->has_value() : !(*found && op->cid && **found == *op->cid))
+      return rejected(Reason::op_not_in_commit,
+                      what + " is not what the commit's tree holds (" + (*found ? (*found)->to_string() : "no entry") + ")");
+  }
+
+  bool looked_up = false;
+  const CachedKey* entry = &key_of(event.repo, false, looked_up);
+  if (!entry->key) return rejected(Reason::key_unavailable, "no key for " + event.repo + ": " + entry->failure);
+  PublicKey tried = *entry->key;
+  Status verified = verify_commit_signature(*commit, tried);
+  if (verified.ok()) return {};
+
+  // The key in hand may be stale (rotated since it was cached): look it up afresh, once.
+  bool refreshed = false;
+  entry = &key_of(event.repo, true, refreshed);
+  if (entry->key && *entry->key != tried) {
+    if (verify_commit_signature(*commit, *entry->key).ok()) return {std::nullopt, "", refreshed};
+    tried = *entry->key;
+  }
+  std::string detail = name + ": the signature does not verify with " + to_did_key(tried) + ": " + verified.error();
+  if (refreshed && !entry->failure.empty()) detail += "; looking the key up afresh failed: " + entry->failure;
+  return rejected(Reason::bad_signature, detail, refreshed);
+}
+
+}  // namespace causeway::atproto

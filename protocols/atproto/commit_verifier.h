@@ -1,0 +1,86 @@
+// Checks that a firehose #commit was signed by its repo: the commit block the message names is in
+// its CAR, is a commit of that repo at that rev, each op to keep is what the commit's MST says (the
+// record's CID at the op's path, or no entry there for a delete: the ops list itself is not
+// signed, so a relay could otherwise add ops to a genuine commit), and the signature verifies with
+// the `#atproto` key of the repo's DID document. (A sync-1.1 #sync yields no events here, so it is
+// not checked.)
+//
+// Keys come from a lookup (the identity resolver in the daemon) and are kept in memory, so a
+// busy repo costs one signature check per commit and no store read. When a signature fails with a
+// cached key, the key is looked up afresh once (the repo may have rotated it) and the check is
+// retried; a repo is re-resolved at most once per `refresh_interval`, so forged commits cannot make
+// the firehose fetch a victim's DID document over and over. A DID whose key cannot be had is not
+// asked again for `failure_ttl`. `forget` drops a DID's key (an #identity event says it changed).
+//
+// Jetstream messages carry no commit, CAR or signature: there is nothing to verify there.
+//
+// Not thread-safe: one stream consumer owns it and calls it from its thread. The lookup may block
+// (a network fetch); it is called without any lock held.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bridge/base/result.h"
+#include "protocols/atproto/ecdsa.h"
+#include "protocols/atproto/firehose_frame.h"
+
+namespace causeway::atproto {
+
+struct CommitVerifierOptions {
+  std::chrono::seconds key_ttl = std::chrono::hours(1);
+  std::chrono::seconds failure_ttl = std::chrono::minutes(5);
+  std::chrono::seconds refresh_interval = std::chrono::minutes(1);
+  size_t max_keys = 100'000;  // DIDs whose keys are kept; beyond it one is evicted per new DID
+};
+
+class CommitVerifier {
+ public:
+  // The `#atproto` key of `did`'s document; `refresh`: bypass every cache (the key may have changed).
+  using KeyLookup = std::function<Result<PublicKey>(const std::string& did, bool refresh)>;
+  using Clock = std::function<std::int64_t()>;  // microseconds since the Unix epoch
+
+  enum class Reason { missing_commit, malformed_commit, commit_mismatch, op_not_in_commit, key_unavailable, bad_signature };
+
+  struct Verdict {
+    std::optional<Reason> rejected;  // nullopt: the commit is the repo's own
+    std::string detail;              // why, for the log (names the commit and the key)
+    bool key_refreshed = false;      // the key was looked up afresh during this check
+    bool ok() const { return !rejected; }
+  };
+
+  CommitVerifier(KeyLookup lookup, Clock clock, CommitVerifierOptions options = {})
+      : lookup_(std::move(lookup)), clock_(std::move(clock)), options_(options) {}
+
+  // `ops`: the ops of `commit` whose events would be kept (those are proven against its MST).
+  Verdict check(const CommitEvent& commit, const std::vector<const RepoOp*>& ops);
+
+  void forget(const std::string& did) { keys_.erase(did); }
+
+ private:
+  struct CachedKey {
+    std::optional<PublicKey> key;  // nullopt: the lookup failed
+    std::string failure;
+    std::int64_t fetched_us = 0;
+    std::int64_t refreshed_us = 0;  // when it was last looked up with refresh (0: never)
+  };
+
+  // The cached entry of `did`, looked up when absent or expired, or afresh when `refresh`.
+  const CachedKey& key_of(const std::string& did, bool refresh, bool& looked_up);
+
+  KeyLookup lookup_;
+  Clock clock_;
+  CommitVerifierOptions options_;
+  std::unordered_map<std::string, CachedKey> keys_;
+};
+
+// The metric label of a rejection reason ("bad_signature", ...).
+std::string_view reason_label(CommitVerifier::Reason reason);
+
+}  // namespace causeway::atproto
