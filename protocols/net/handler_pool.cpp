@@ -19,9 +19,11 @@ bool HandlerPool::try_submit(std::function<void()> task) {
 }
 
 void HandlerPool::shutdown() {
+  std::deque<std::function<void()>> dropped;  // destroyed outside the lock: they may post answers
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    dropped.swap(queue_);
   }
   ready_.notify_all();
   for (auto& t : threads_)
@@ -34,7 +36,7 @@ void HandlerPool::run() {
     {
       std::unique_lock lock(mu_);
       ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to finish
+      if (stopping_) return;
       task = std::move(queue_.front());
       queue_.pop_front();
     }

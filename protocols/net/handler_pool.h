@@ -1,7 +1,7 @@
 // A fixed set of threads running queued tasks, with a bounded queue: when it is full, try_submit
 // refuses at once instead of letting work (and memory) pile up behind slow handlers.
-// Thread-safe: try_submit may be called from any thread. The destructor (or shutdown) runs every
-// task already queued, then joins the threads.
+// Thread-safe: try_submit may be called from any thread. The destructor (or shutdown) lets the
+// running tasks finish, drops the queued ones unrun (destroying them), and joins the threads.
 #pragma once
 
 #include <condition_variable>
@@ -23,7 +23,7 @@ class HandlerPool {
 
   // False when the queue is full or the pool is shut down; the task is then not run.
   bool try_submit(std::function<void()> task);
-  // Refuses new tasks, finishes the queued ones, joins the threads. Idempotent.
+  // Refuses new tasks, drops the queued ones, waits for the running ones, joins. Idempotent.
   void shutdown();
 
  private:

@@ -353,7 +353,18 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(asio::basic_stream_sock
       stream.expires_after(options.write_timeout);
       auto res = to_beast(error_response(*status, *status == 404 ? "not found" : "method not allowed"), version, keep);
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-      if (ec || !keep) co_return;
+      if (ec) co_return;
+      if (logger) {
+        ServerRequest unrouted;
+        unrouted.method = std::string(head.method_string());
+        unrouted.target = std::string(head.target());
+        unrouted.path = unrouted.target.substr(0, unrouted.target.find('?'));
+        unrouted.remote_address = remote;
+        ServerResponse answered;
+        answered.status = *status;
+        logger(unrouted, answered);
+      }
+      if (!keep) co_return;
       continue;
     }
     if (auto expect = head.find(http::field::expect); expect != head.end() && iequals(expect->value(), "100-continue")) {
@@ -530,7 +541,7 @@ void HttpServer::serve() {
   for (std::size_t i = 1; i < impl.options.io_threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : threads) t.join();
-  impl.pool->shutdown();  // handlers still running finish before serve() returns
+  impl.pool->shutdown();  // handlers still running finish before serve() returns; queued ones are dropped
   impl.running = false;
 }
 

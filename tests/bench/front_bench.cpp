@@ -1,7 +1,8 @@
 // Benchmark (not a test): what everyone else gets from causeway's public port while it is
 // attacked. Two runs against one daemon: unloaded, then with 200 slow clients trickling header
 // lines (from 127.0.0.10-13, 50 each: under the per-address cap, so all of them are held) and 100
-// signed inbox POSTs whose keyId names a host that accepts TCP and never answers (from 127.0.0.20).
+// signed inbox POSTs whose keyId names a host that accepts TCP and never answers (from 127.0.0.20
+// and .21, 50 each, so that all of them reach the inbox).
 // In each run it prints /healthz latency (p50/p99, sequential probes) and the signed-inbox
 // throughput and latency of legitimate senders (keys served and cached as in inbox_bench).
 //
@@ -175,9 +176,10 @@ int main(int argc, char** argv) {
   auto stuck = actors.sign(d.port(), "/ap/inbox", object, 100, "stuck", black_hole.origin());
   std::vector<std::thread> attackers;
   std::atomic<int> stuck_answered{0};
-  for (auto& post : stuck)
-    attackers.emplace_back([&] {
-      RawConnection c(d.port(), "127.0.0.20");
+  for (size_t n = 0; n < stuck.size(); ++n)
+    attackers.emplace_back([&, n] {
+      const SignedPost& post = stuck[n];
+      RawConnection c(d.port(), "127.0.0." + std::to_string(20 + n / 50));
       std::string request = "POST /ap/inbox HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(d.port()) +
                             "\r\nContent-Type: application/activity+json\r\nContent-Length: " + std::to_string(post.body.size()) + "\r\n";
       for (const auto& [k, v] : post.headers) request += k + ": " + v + "\r\n";
