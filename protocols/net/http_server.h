@@ -56,7 +56,9 @@ struct ServerResponse {
 
 // Sends the response of one request: call send() exactly once, from any thread, possibly later
 // (after an asynchronous fetch); later calls are ignored. Copyable; when the last copy is dropped
-// without send(), the request is answered 500.
+// without send(), the request is answered 500. Send or drop every Responder before the HttpServer
+// that made it is destroyed (it posts to the server's I/O context); an answer later than
+// handler_timeout is discarded (the client got 503).
 class Responder {
  public:
   explicit Responder(std::function<void(ServerResponse)> deliver);
