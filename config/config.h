@@ -20,9 +20,19 @@ struct SecretRef {
   std::string name;  // environment variable name, or absolute file path
 };
 
+// Where the admin API, /metrics and the detailed /healthz listen, apart from the public port:
+// a loopback TCP address or a unix socket. Exactly one of the two is set.
+struct AdminListen {
+  std::optional<HostPort> tcp;       // "127.0.0.1:PORT" (loopback only)
+  std::filesystem::path unix_path;   // "unix:/path", absolute
+  std::string to_string() const;     // as written in the config
+};
+
 struct ServerConfig {
   Url public_url;
   HostPort listen;
+  // Unset: a unix socket `admin.sock` in the storage directory (see admin_listen_of).
+  std::optional<AdminListen> admin_listen;
 };
 
 struct StreamConfig {
@@ -121,5 +131,11 @@ struct Config {
   LogFormat log_format = LogFormat::text;
   std::vector<BridgeConfig> bridges;
 };
+
+// server.admin_listen, or its default: unix:<storage path>/admin.sock. The default is a socket in
+// the 0700 store directory because behind a same-host reverse proxy every public client is
+// 127.0.0.1, so a loopback port proves nothing about who calls; only the daemon's own user can
+// reach that socket, and no port has to be chosen or can collide.
+AdminListen admin_listen_of(const Config& config);
 
 }  // namespace causeway

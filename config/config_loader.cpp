@@ -14,6 +14,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
+fs::path resolve_path(const std::string& value, const fs::path& base_dir);
+
+// "unix:PATH" (relative to the config's directory) or a loopback "HOST:PORT": the admin API must
+// never be reachable from another machine.
+Result<AdminListen> parse_admin_listen(const std::string& text, const fs::path& base_dir) {
+  AdminListen out;
+  if (text.rfind("unix:", 0) == 0) {
+    if (text.size() == 5) return make_error("unix: needs a socket path (unix:/run/causeway/admin.sock)");
+    out.unix_path = resolve_path(text.substr(5), base_dir);
+    // sockaddr_un holds 107 bytes of path.
+    if (out.unix_path.string().size() > 107) return make_error("socket path longer than 107 bytes: " + out.unix_path.string());
+    return out;
+  }
+  auto hp = parse_host_port(text);
+  if (!hp) return make_error(hp.error() + " (or unix:/path)");
+  if (hp->host != "localhost" && hp->host != "::1" && hp->host.rfind("127.", 0) != 0)
+    return make_error("must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, not " + hp->host);
+  out.tcp = *hp;
+  return out;
+}
+
 fs::path resolve_path(const std::string& value, const fs::path& base_dir) {
   fs::path p(value);
   return (p.is_absolute() ? p : base_dir / p).lexically_normal();
@@ -195,7 +216,7 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
                         {"server", "storage", "secrets", "network", "atproto", "fediverse", "logging", "bridges"});
   if (!top) return;
 
-  if (auto server = top->map("server", {"public_url", "listen"}, true)) {
+  if (auto server = top->map("server", {"public_url", "listen", "admin_listen"}, true)) {
     if (auto url = read_url(*server, "public_url", "http,https", true, reader)) {
       if (url->path != "/" || !url->query.empty())
         reader.error(server->field("public_url")->mark, server->child_path("public_url"),
@@ -206,6 +227,11 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
       auto hp = parse_host_port(*listen);
       if (!hp) reader.error(server->field("listen")->mark, server->child_path("listen"), hp.error());
       else config.server.listen = *hp;
+    }
+    if (auto admin = server->string("admin_listen", false)) {
+      auto parsed = parse_admin_listen(*admin, base_dir);
+      if (!parsed) reader.error(server->field("admin_listen")->mark, server->child_path("admin_listen"), parsed.error());
+      else config.server.admin_listen = *parsed;
     }
   }
   if (auto storage = top->map("storage", {"path", "retention"}, true)) {
@@ -280,6 +306,15 @@ void read_config(const YAML::Node& root, const fs::path& base_dir, SchemaReader&
 }
 
 }  // namespace
+
+std::string AdminListen::to_string() const { return tcp ? tcp->to_string() : "unix:" + unix_path.string(); }
+
+AdminListen admin_listen_of(const Config& config) {
+  if (config.server.admin_listen) return *config.server.admin_listen;
+  AdminListen out;
+  out.unix_path = config.storage_path / "admin.sock";
+  return out;
+}
 
 ConfigLoadResult load_config_text(const std::string& text, const std::string& file_label, const fs::path& base_dir) {
   ConfigLoadResult result;

@@ -1,5 +1,6 @@
 // How admin commands (`causeway members`, `causeway queue`) reach the store: directly when no
-// daemon holds it, otherwise through the running daemon's admin endpoints with its admin token.
+// daemon holds it, otherwise through the running daemon's admin listener (server.admin_listen)
+// with its admin token.
 #pragma once
 
 #include <memory>

@@ -41,10 +41,15 @@ Result<std::string> read_admin_token(const std::filesystem::path& storage_path) 
 
 namespace causeway {
 
-bool admin_request_allowed(const httplib::Request& request, httplib::Response& response, const std::string& token) {
-  const std::string& from = request.remote_addr;
-  bool loopback = from == "127.0.0.1" || from == "::1" || from.rfind("::ffff:127.", 0) == 0;
-  if (loopback && request.get_header_value("Authorization") == "Bearer " + token) return true;
+bool admin_request_allowed(const ServerRequest& request, ServerResponse& response, const std::string& token) {
+  const std::string& from = request.remote_address;
+  bool local = from == "unix" || from == "::1" || from.rfind("127.", 0) == 0;
+  std::string expected = "Bearer " + token;
+  std::string given = request.header("Authorization").value_or("");
+  // sodium_memcmp takes the same time wherever the first difference is; only the length (public:
+  // always 64 hex digits) decides early.
+  bool token_ok = given.size() == expected.size() && sodium_memcmp(given.data(), expected.data(), expected.size()) == 0;
+  if (local && token_ok) return true;
   response.status = 403;
   response.set_content(R"({"error":"admin endpoints are for local clients with the admin token"})", "application/json");
   return false;

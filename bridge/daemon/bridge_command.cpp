@@ -234,28 +234,28 @@ int run_bluesky_members(const ParsedArgs& args, const Config& config) {
 }
 
 void install_bridge_routes(HttpServer& server, Router& router, DeliveryQueue& queue, Store& store, std::string token) {
-  auto error = [](httplib::Response& res, int status, const std::string& message) {
+  auto error = [](ServerResponse& res, int status, const std::string& message) {
     res.status = status;
     res.set_content(json{{"error", message}}.dump(), "application/json");
   };
-  server.routes().Get("/admin/why", [&router, token, error](const httplib::Request& req, httplib::Response& res) {
+  server.get("/admin/why", [&router, token, error](const ServerRequest& req, ServerResponse& res) {
     if (!admin_request_allowed(req, res, token)) return;
-    auto found = router.decisions().about(req.get_param_value("id"));
+    auto found = router.decisions().about(req.param("id"));
     if (!found) return error(res, 500, found.error());
     res.set_content(decisions_json(*found).dump(), "application/json");
   });
-  server.routes().Get("/admin/bluesky-members", [&router, token, error](const httplib::Request& req, httplib::Response& res) {
+  server.get("/admin/bluesky-members", [&router, token, error](const ServerRequest& req, ServerResponse& res) {
     if (!admin_request_allowed(req, res, token)) return;
-    auto held = router.moderation().held(req.get_param_value("bridge"));
+    auto held = router.moderation().held(req.param("bridge"));
     if (!held) return error(res, 500, held.error());
     json out = json::array();
     for (const auto& h : *held) out.push_back({{"did", h.did}, {"held", h.event_ids.size()}});
     res.set_content(out.dump(), "application/json");
   });
-  server.routes().Post(R"(/admin/bluesky-members/(approve|deny))",
-                       [&router, &queue, &store, token, error](const httplib::Request& req, httplib::Response& res) {
+  server.post(R"(/admin/bluesky-members/(approve|deny))",
+                       [&router, &queue, &store, token, error](const ServerRequest& req, ServerResponse& res) {
                          if (!admin_request_allowed(req, res, token)) return;
-                         std::string bridge = req.get_param_value("bridge"), did = req.get_param_value("did");
+                         std::string bridge = req.param("bridge"), did = req.param("did");
                          WriteBatch batch = store.batch();
                          auto events = req.matches[1] == "approve" ? router.moderation().approve(batch, queue, bridge, did)
                                                                    : router.moderation().deny(batch, bridge, did);
@@ -267,7 +267,7 @@ void install_bridge_routes(HttpServer& server, Router& router, DeliveryQueue& qu
 }
 
 void install_status_routes(HttpServer& server, StatusContext c) {
-  server.routes().Get("/admin/status", [c](const httplib::Request& req, httplib::Response& res) {
+  server.get("/admin/status", [c](const ServerRequest& req, ServerResponse& res) {
     if (!admin_request_allowed(req, res, c.token)) return;
     json s = status_json(c.config, c.store, c.queue, c.failing,
                          [&router = c.router](const std::string& b) { return router.mirror_did(b); });

@@ -99,8 +99,19 @@ int run_daemon(const DaemonOptions& options) {
   }
 
   Metrics metrics;
-  HttpServer server;
-  install_admin_routes(server, AdminContext{metrics, **store, started});
+  HttpServerOptions public_options;
+  public_options.metrics = &metrics;
+  HttpServer server(public_options);
+  install_public_routes(server, metrics);
+  // The admin API and /metrics: their own listener, never the public port.
+  HttpServerOptions admin_options;
+  admin_options.name = "admin";
+  admin_options.metrics = &metrics;
+  admin_options.io_threads = 1;
+  admin_options.handler_threads = 2;
+  admin_options.max_connections = 64;
+  HttpServer admin(admin_options);
+  install_admin_routes(admin, AdminContext{metrics, **store, started});
   // One log, so event ids (time + sequence) are unique across both adapters.
   EventLog events(**store);
   auto fediverse = std::make_unique<FediverseService>(config, **store, events, *vault, metrics);
@@ -118,11 +129,11 @@ int run_daemon(const DaemonOptions& options) {
   events.set_observer([&router](WriteBatch& batch, const Event& event) { router.route(batch, event); });
   fediverse->install_routes(server);
   GroupMembers members(**store, fediverse->social(), fediverse->outbox(), fediverse->actors());
-  install_member_routes(server, members, *token);
-  install_queue_routes(server, fediverse->queue(), *token);
-  install_bridge_routes(server, router, fediverse->queue(), **store, *token);
+  install_member_routes(admin, members, *token);
+  install_queue_routes(admin, fediverse->queue(), *token);
+  install_bridge_routes(admin, router, fediverse->queue(), **store, *token);
   std::unique_ptr<BlueskyWriter> to_bluesky;  // made once the mirror accounts are resolved
-  install_status_routes(server, StatusContext{config, **store, fediverse->queue(), router,
+  install_status_routes(admin, StatusContext{config, **store, fediverse->queue(), router,
                                               [&to_bluesky](const std::string& bridge) {
                                                 return to_bluesky && to_bluesky->failing(bridge);
                                               },
@@ -139,7 +150,14 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;
   }
+  AdminListen admin_address = admin_listen_of(config);
+  if (Status bound = admin_address.tcp ? admin.bind(*admin_address.tcp) : admin.bind_unix(admin_address.unix_path);
+      !bound.ok()) {
+    spdlog::error("cannot start: admin listener: {}", bound.error());
+    return kExitFailed;
+  }
   std::thread http_thread([&server] { server.serve(); });
+  std::thread admin_thread([&admin] { admin.serve(); });
   fediverse->start();
   for (const auto& [bridge, group] : fediverse->remote_group_ids()) router.set_group_id(bridge, group);
   bluesky->start();
@@ -161,14 +179,20 @@ int run_daemon(const DaemonOptions& options) {
   to_fediverse->start();
   RetentionPruner retention(**store, events, fediverse->queue(), metrics, config.retention, now_us);
   retention.start();
-  spdlog::info("causeway {} ({}) listening on http://{} for {}; store {} (schema {}); {} bridge(s)", kVersion,
-               kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
+  spdlog::info("causeway {} ({}) listening on http://{} for {} (admin on {}); store {} (schema {}); {} bridge(s)",
+               kVersion, kGitCommit, config.server.listen.to_string(), config.server.public_url.to_string(),
+               admin_address.to_string(),
                (*store)->path().string(), (*store)->schema_version(), config.bridges.size());
 
   int sig = wait_for_shutdown(signals);
   spdlog::info("{} received; stopping: no new connections, finishing requests in flight", strsignal(sig));
+  // Key fetches first: requests waiting on one are answered ("try again later") instead of
+  // holding the server's stop for as long as a silent key host takes.
+  fediverse->stop_key_fetches();
   server.stop();
+  admin.stop();
   http_thread.join();
+  admin_thread.join();
   to_bluesky->stop();    // each finishes the job in hand
   to_fediverse->stop();
   retention.stop();

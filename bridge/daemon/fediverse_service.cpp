@@ -23,16 +23,16 @@ namespace ap = activitypub;
 
 constexpr const char* kApJson = "application/activity+json; charset=utf-8";
 
-void send_discovery(httplib::Response& res, const ap::DiscoveryResponse& d) {
+void send_discovery(ServerResponse& res, const ap::DiscoveryResponse& d) {
   res.status = d.status;
   res.set_header("Access-Control-Allow-Origin", "*");
-  res.set_content(d.body, d.content_type.c_str());
+  res.set_content(d.body, d.content_type);
 }
 
-int page_of(const httplib::Request& req) {
+int page_of(const ServerRequest& req) {
   if (!req.has_param("page")) return 0;
   try {
-    return std::max(1, std::stoi(req.get_param_value("page")));
+    return std::max(1, std::stoi(req.param("page")));
   } catch (...) {
     return 1;
   }
@@ -371,21 +371,20 @@ Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& obje
 }
 
 void FediverseService::install_routes(HttpServer& server) {
-  auto& routes = server.routes();
-  routes.Get("/.well-known/webfinger", [this](const httplib::Request& req, httplib::Response& res) {
-    send_discovery(res, ap::webfinger(actors_, req.get_param_value("resource")));
+  server.get("/.well-known/webfinger", [this](const ServerRequest& req, ServerResponse& res) {
+    send_discovery(res, ap::webfinger(actors_, req.param("resource")));
   });
-  routes.Get("/.well-known/nodeinfo", [this](const httplib::Request&, httplib::Response& res) {
+  server.get("/.well-known/nodeinfo", [this](const ServerRequest&, ServerResponse& res) {
     send_discovery(res, ap::nodeinfo_links(actors_));
   });
-  routes.Get(R"(/nodeinfo/(2\.[01]))", [this](const httplib::Request& req, httplib::Response& res) {
+  server.get(R"(/nodeinfo/(2\.[01]))", [this](const ServerRequest& req, ServerResponse& res) {
     send_discovery(res, ap::nodeinfo(req.matches[1], {actors_.all().size(), 0}));
   });
-  routes.Get("/.well-known/host-meta", [this](const httplib::Request&, httplib::Response& res) {
+  server.get("/.well-known/host-meta", [this](const ServerRequest&, ServerResponse& res) {
     send_discovery(res, ap::host_meta(actors_));
   });
 
-  routes.Get(R"(/ap/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+  server.get(R"(/ap/(.+))", [this](const ServerRequest& req, ServerResponse& res) {
     std::string url = actors_.origin() + req.path;
     const ap::LocalActor* actor = actors_.by_url(url);
     json body;
@@ -421,26 +420,32 @@ void FediverseService::install_routes(HttpServer& server) {
     res.set_content(body.dump(), kApJson);
   });
 
-  auto inbox = [this](const httplib::Request& req, httplib::Response& res) {
-    ap::InboxRequest request;
-    request.http.method = req.method;
-    request.http.target = req.target;
-    request.http.authority = req.get_header_value("Host");
-    request.http.scheme = config_.server.public_url.scheme;
-    for (const auto& [k, v] : req.headers) request.http.add_header(k, v);
-    request.http.body = req.body;
-    request.remote_address = req.remote_addr;
-    const ap::LocalActor* target = actors_.by_url(actors_.origin() + req.path);
-    if (req.path != "/ap/inbox" && (!target || actors_.origin() + req.path != actors_.inbox(*target))) {
+  // Asynchronous: when the signing key must be fetched, the answer comes from the key fetch's
+  // thread and no serving thread waits for the remote server.
+  auto inbox = [this](std::shared_ptr<const ServerRequest> req, Responder respond) {
+    const ap::LocalActor* target = actors_.by_url(actors_.origin() + req->path);
+    if (req->path != "/ap/inbox" && (!target || actors_.origin() + req->path != actors_.inbox(*target))) {
+      ServerResponse res;
       res.status = 404;
-      return;
+      return respond.send(std::move(res));
     }
-    ap::InboxResponse out = inbox_.receive(request);
-    res.status = out.status;
-    if (out.status >= 400) res.set_content(json{{"error", out.reason}}.dump(), "application/json");
+    auto request = std::make_shared<ap::InboxRequest>();
+    request->http.method = req->method;
+    request->http.target = req->target;
+    request->http.authority = req->header("Host").value_or("");
+    request->http.scheme = config_.server.public_url.scheme;
+    for (const auto& [k, v] : req->headers) request->http.add_header(k, v);
+    request->http.body = req->body;
+    request->remote_address = req->remote_address;
+    inbox_.receive(std::move(request), [respond](ap::InboxResponse out) {
+      ServerResponse res;
+      res.status = out.status;
+      if (out.status >= 400) res.set_content(json{{"error", out.reason}}.dump(), "application/json");
+      respond.send(std::move(res));
+    });
   };
-  routes.Post("/ap/inbox", inbox);
-  routes.Post(R"(/ap/(.+)/inbox)", inbox);
+  server.post_async("/ap/inbox", inbox);
+  server.post_async(R"(/ap/(.+)/inbox)", inbox);
 }
 
 }  // namespace causeway

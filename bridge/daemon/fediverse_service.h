@@ -39,6 +39,8 @@ class FediverseService {
   void install_routes(HttpServer& server);
   void start();  // delivery workers, follows of remote groups
   void stop();
+  // Drops queued key fetches, answering the requests that wait on them; before the server stops.
+  void stop_key_fetches() { remote_keys_.stop(); }
 
   activitypub::Outbox& outbox() { return outbox_; }
   activitypub::SocialGraph& social() { return social_; }

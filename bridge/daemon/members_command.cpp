@@ -130,23 +130,23 @@ int run_members(const ParsedArgs& args) {
 }
 
 void install_member_routes(HttpServer& server, GroupMembers& members, std::string token) {
-  auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
+  auto authorized = [token](const ServerRequest& req, ServerResponse& res) {
     return admin_request_allowed(req, res, token);
   };
-  auto fail = [](httplib::Response& res, const std::string& error) {
+  auto fail = [](ServerResponse& res, const std::string& error) {
     res.status = 400;
     res.set_content(json{{"error", error}}.dump(), "application/json");
   };
-  server.routes().Get("/admin/members", [&members, authorized, fail](const httplib::Request& req, httplib::Response& res) {
+  server.get("/admin/members", [&members, authorized, fail](const ServerRequest& req, ServerResponse& res) {
     if (!authorized(req, res)) return;
-    auto list = members.pending(req.get_param_value("group"));
+    auto list = members.pending(req.param("group"));
     if (!list) return fail(res, list.error());
     res.set_content(pending_json(*list).dump(), "application/json");
   });
-  server.routes().Post(R"(/admin/members/(approve|deny))",
-                       [&members, authorized, fail](const httplib::Request& req, httplib::Response& res) {
+  server.post(R"(/admin/members/(approve|deny))",
+                       [&members, authorized, fail](const ServerRequest& req, ServerResponse& res) {
                          if (!authorized(req, res)) return;
-                         std::string group = req.get_param_value("group"), actor = req.get_param_value("actor");
+                         std::string group = req.param("group"), actor = req.param("actor");
                          Status s = req.matches[1] == "approve" ? members.approve(group, actor) : members.deny(group, actor);
                          if (!s.ok()) return fail(res, s.error());
                          res.set_content(R"({"ok":true})", "application/json");

@@ -99,7 +99,7 @@ int run_queue(const ParsedArgs& args) {
 }
 
 void install_queue_routes(HttpServer& server, DeliveryQueue& queue, std::string token) {
-  server.routes().Get("/admin/queue/dead", [&queue, token](const httplib::Request& req, httplib::Response& res) {
+  server.get("/admin/queue/dead", [&queue, token](const ServerRequest& req, ServerResponse& res) {
     if (!admin_request_allowed(req, res, token)) return;
     auto jobs = queue.dead_jobs();
     if (!jobs) {
@@ -109,9 +109,9 @@ void install_queue_routes(HttpServer& server, DeliveryQueue& queue, std::string 
     }
     res.set_content(dead_json(*jobs).dump(), "application/json");
   });
-  server.routes().Post("/admin/queue/retry", [&queue, token](const httplib::Request& req, httplib::Response& res) {
+  server.post("/admin/queue/retry", [&queue, token](const ServerRequest& req, ServerResponse& res) {
     if (!admin_request_allowed(req, res, token)) return;
-    Status s = queue.revive(req.get_param_value("id"));
+    Status s = queue.revive(req.param("id"));
     if (!s.ok()) {
       res.status = 400;
       res.set_content(json{{"error", s.error()}}.dump(), "application/json");

@@ -7,6 +7,7 @@
 #include <future>
 
 #include "bridge/base/clock.h"
+#include "bridge/base/utf8.h"
 #include "bridge/decisions.h"
 #include "bridge/flag_reports.h"
 #include "bridge/seen_ids.h"
@@ -99,8 +100,9 @@ void reject_follow_request(WriteBatch& batch, SocialGraph& social, Outbox& outbo
 
 InboxResponse Inbox::reject(int status, const std::string& reason_class, const std::string& detail,
                             const InboxRequest& request) {
+  // The detail may quote remote documents: kept to a line's worth.
   spdlog::warn("inbox {} from {}: rejected ({}, {}): {}", request.http.target, request.remote_address, status,
-               reason_class, detail);
+               reason_class, utf8_prefix(detail, 1024));
   d_.metrics
       .counter("causeway_inbox_rejected_total", "Inbox POSTs rejected, by HTTP status and reason.",
                {{"status", std::to_string(status)}, {"reason", reason_class}})
@@ -146,7 +148,9 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
     Decisions decisions(d_.store);
     std::string reason = "author's domain blocked: " + host_of_url(view->actor) + " (fediverse.blocked_domains)";
     decisions.record(batch, Decision{view->id, "", Outcome::not_bridged, reason, "", "", d_.clock()});
-    if (view->object_id && *view->object_id != view->id)
+    // Said of the object only when it is the actor's own: a blocked actor must not rewrite the
+    // story of somebody else's post (its last decision is what "still queued?" reads).
+    if (view->object_id && *view->object_id != view->id && host_of_url(*view->object_id) == host_of_url(view->actor))
       decisions.record(batch, Decision{*view->object_id, "", Outcome::not_bridged, reason, "", "", d_.clock()});
     (void)d_.store.write(batch, Durability::buffered);
     return reject(403, "domain_blocked", "domain blocked: " + host_of_url(view->actor), request);

@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 
 #include <nlohmann/json.hpp>
 
 #include "bridge/base/url.h"
+#include "bridge/base/utf8.h"
 
 namespace causeway::activitypub {
 namespace {
@@ -16,6 +18,32 @@ using nlohmann::json;
 std::string cache_key(const std::string& key_id) { return "apkey/" + key_id; }
 
 std::int64_t us(std::chrono::seconds s) { return s.count() * 1'000'000; }
+
+constexpr std::size_t kMaxKeyIdBytes = 2048;
+constexpr std::size_t kMaxRemembered = 20'000;  // per map: failures, hosts, refreshes, keys in memory
+constexpr std::size_t kMaxReasonBytes = 300;     // remote documents' ids can be long; reasons are kept short
+
+// One name per host for limits and backoff: "MASTODON.social.", "mastodon.social:443" and
+// "mastodon.social" are one host to whoever answers them.
+std::string host_bucket(const std::string& url) {
+  auto parsed = parse_url(url.substr(0, url.find('#')), "http,https");
+  if (!parsed) return host_of_url(url);
+  std::string host = parsed->host;
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  bool default_port = parsed->port == 0 || (parsed->scheme == "https" && parsed->port == 443) ||
+                      (parsed->scheme == "http" && parsed->port == 80);
+  return default_port ? host : host + ":" + std::to_string(parsed->port);
+}
+
+// Drops what has expired from a map of deadlines and, if it is still too big, everything: these
+// are caches (forgetting costs a fetch, never correctness) and must not grow with an attacker.
+template <typename Map, typename Expiry>
+void bound(Map& map, std::int64_t now, Expiry expiry) {
+  if (map.size() < kMaxRemembered) return;
+  for (auto it = map.begin(); it != map.end();) it = expiry(it->second) <= now ? map.erase(it) : std::next(it);
+  if (map.size() >= kMaxRemembered) map.clear();
+}
 
 }  // namespace
 
@@ -58,12 +86,24 @@ std::optional<RemoteKey> RemoteKeys::cached(const std::string& key_id) {
 }
 
 Result<FetchedDocument> RemoteKeys::fetch_document(const std::string& url) {
-  std::string host = host_of_url(url);
+  std::string host = host_bucket(url);
   {
     std::lock_guard lock(mu_);
     if (auto it = host_down_until_.find(host); it != host_down_until_.end() && it->second > clock_())
       return make_error(url + ": its host did not answer recently");
+    // The pool limits fetches per keyId host; an owner's document may be on any host, so each
+    // document fetch is also limited by its own host (nobody can aim our fetches at a server).
+    if (fetching_[host] >= options_.pool.per_host) return make_error(url + ": too many fetches from its host at once");
+    ++fetching_[host];
   }
+  struct Done {
+    RemoteKeys& self;
+    const std::string& host;
+    ~Done() {
+      std::lock_guard lock(self.mu_);
+      if (--self.fetching_[host] == 0) self.fetching_.erase(host);
+    }
+  } done{*this, host};
   HttpRequest request;
   request.url = url;
   request.headers = {{"Accept", "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""}};
@@ -71,6 +111,7 @@ Result<FetchedDocument> RemoteKeys::fetch_document(const std::string& url) {
   if (!fetched.ok()) {
     if (fetched.error == FetchError::timeout || fetched.error == FetchError::connect) {
       std::lock_guard lock(mu_);
+      bound(host_down_until_, clock_(), [](std::int64_t until) { return until; });
       host_down_until_[host] = clock_() + us(options_.host_backoff);
     }
     return make_error(fetched.message);
@@ -96,11 +137,14 @@ void RemoteKeys::finish(const std::string& key_id, const Result<RemoteKey>& resu
   std::vector<Callback> waiting;
   {
     std::lock_guard lock(mu_);
+    std::int64_t now = clock_();
     if (result) {
+      bound(memory_, now, [this](const RemoteKey& k) { return k.fetched_us + us(options_.ttl); });
       memory_[key_id] = *result;
       failed_.erase(key_id);
     } else {
-      failed_[key_id] = {clock_() + us(options_.negative_ttl), result.error()};
+      bound(failed_, now, [](const auto& f) { return f.first; });
+      failed_[key_id] = {now + us(options_.negative_ttl), std::string(utf8_prefix(result.error(), kMaxReasonBytes))};
     }
     if (auto it = in_flight_.find(key_id); it != in_flight_.end()) {
       waiting = std::move(it->second);
@@ -108,7 +152,7 @@ void RemoteKeys::finish(const std::string& key_id, const Result<RemoteKey>& resu
     }
   }
   count(result ? "fetched" : "failed");
-  if (!result) spdlog::info("remote key {}: {}", key_id, result.error());
+  if (!result) spdlog::info("remote key {}: {}", key_id, utf8_prefix(result.error(), kMaxReasonBytes));
   for (auto& cb : waiting) cb(result);
 }
 
@@ -119,12 +163,14 @@ void RemoteKeys::get_async(const std::string& key_id, bool refresh, Callback don
       return done(*key);
     }
   }
-  std::string host = host_of_url(key_id);
+  if (key_id.size() > kMaxKeyIdBytes) return done(make_error("keyId longer than " + std::to_string(kMaxKeyIdBytes) + " bytes"));
+  std::string host = host_bucket(key_id);
   if (host.empty()) return done(make_error("keyId " + key_id + " is not a URL"));
   {
     std::unique_lock lock(mu_);
     std::int64_t now = clock_();
     if (refresh) {
+      bound(refreshed_at_, now, [this](std::int64_t at) { return at + us(options_.refresh_interval); });
       auto& last = refreshed_at_[key_id];
       if (now - last < us(options_.refresh_interval)) {
         lock.unlock();

@@ -10,6 +10,9 @@
 // signature failed with the cached key: the actor may have rotated it) is done at most once per
 // `refresh_interval` per key, so forged signatures cannot make causeway fetch without end.
 //
+// Every map here is bounded (expired entries swept, and a cache that is still too big is dropped),
+// and keyIds over 2 KiB are refused, so unique keyIds from an attacker cost no unbounded memory.
+//
 // Thread-safe. Callbacks run either at once on the caller's thread (cache hits, refusals) or on a
 // fetch thread; they must not block for long.
 #pragma once
@@ -90,6 +93,7 @@ class RemoteKeys {
   std::map<std::string, std::int64_t> host_down_until_;     // guarded by mu_
   std::map<std::string, std::vector<Callback>> in_flight_;  // guarded by mu_: waiting for one fetch
   std::map<std::string, std::int64_t> refreshed_at_;        // guarded by mu_
+  std::map<std::string, std::size_t> fetching_;                   // guarded by mu_: document fetches per host
   HostLimitedPool pool_;  // last: its threads stop before the maps they use go away
 };
 

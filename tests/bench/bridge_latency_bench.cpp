@@ -59,7 +59,7 @@ struct Series {
 
 class Admin {
  public:
-  explicit Admin(const CausewayDaemon& c) : client_("127.0.0.1", c.port()) {
+  explicit Admin(const CausewayDaemon& c) : client_("127.0.0.1", c.admin_port()) {
     std::ifstream in(c.dir() / "data" / "admin.token");
     std::getline(in, token_);
   }

@@ -241,7 +241,7 @@ TEST_CASE("a mirror account whose app password is wrong is shown failing, its po
   CHECK(status["bridges"][0]["queued"] == 1);
   ProcessOutput text = b.causeway->cli({"status", "--config", b.causeway->config().string()});
   CHECK(text.out.find("FAILING") != std::string::npos);
-  httplib::Client client("127.0.0.1", b.causeway->port());
+  httplib::Client client("127.0.0.1", b.causeway->admin_port());
   auto metrics = client.Get("/metrics");
   REQUIRE(metrics);
   CHECK(metrics->body.find("causeway_bridge_failing{bridge=\"townhall\"} 1") != std::string::npos);

@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <thread>
 
 #include "tests/support/child_process.h"
 #include "tests/support/net_util.h"
 #include "tests/support/paths.h"
+#include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
 using namespace causeway::testing;
@@ -44,22 +46,41 @@ TEST_CASE("the daemon serves health and metrics and stops cleanly on SIGTERM", "
   std::string health = wait_healthy(daemon, port);
   INFO("stderr: " << daemon.err());
   REQUIRE_FALSE(health.empty());
-  CHECK(health.find("\"status\":\"ok\"") != std::string::npos);
-  CHECK(health.find("\"schema_version\":1") != std::string::npos);
+  CHECK(health == R"({"status":"ok"})");  // the public port tells nothing about the host
 
-  httplib::Client client("127.0.0.1", port);
-  auto metrics = client.Get("/metrics");
-  REQUIRE(metrics);
-  CHECK(metrics->status == 200);
-  CHECK(metrics->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
-  CHECK(metrics->body.find("causeway_build_info{version=\"0.1.0\"") != std::string::npos);
-  CHECK(metrics->body.find("# TYPE causeway_uptime_seconds gauge") != std::string::npos);
+  // Metrics and the detailed health answer on the admin listener: by default a unix socket in the
+  // store directory that only the daemon's user may open.
+  auto socket = dir / "data/admin.sock";
+  CHECK(std::filesystem::is_socket(socket));
+  CHECK((std::filesystem::status(socket).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  auto admin_get = [&](const std::string& target) {
+    RawConnection c(socket);
+    c.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    return c.read_response(5s);
+  };
+  std::string metrics = admin_get("/metrics");
+  CHECK(status_of(metrics) == 200);
+  CHECK(metrics.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
+  CHECK(metrics.find("causeway_build_info{version=\"0.1.0\"") != std::string::npos);
+  CHECK(metrics.find("# TYPE causeway_uptime_seconds gauge") != std::string::npos);
   // Requests are counted just after their answer is sent, so the count may trail by a moment.
   CHECK(eventually([&] {
-    auto again = client.Get("/metrics");
-    return again && again->body.find("causeway_http_requests_total{route=\"/healthz\",status=\"200\"} 1\n") !=
-                        std::string::npos;
+    return admin_get("/metrics").find("causeway_http_requests_total{route=\"/healthz\",status=\"200\"} 1\n") !=
+           std::string::npos;
   }));
+  CHECK(admin_get("/healthz").find("\"schema_version\":1") != std::string::npos);
+  httplib::Client client("127.0.0.1", port);
+  CHECK(client.Get("/metrics")->status == 404);
+
+  // The CLI finds the admin socket from the config (storage path) and reaches the daemon through it.
+  std::ifstream example(source_dir() / "config/examples/local.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(example)), std::istreambuf_iterator<char>());
+  yaml.replace(yaml.find("./var/causeway"), 14, (dir / "data").string());
+  dir.write("status.yaml", yaml);
+  auto status = run_process({causeway_binary().string(), "status", "--config", (dir / "status.yaml").string()}, dir.path(), 10s);
+  INFO("status: " << status.out << status.err);
+  CHECK(status.exit_code == 0);
   CHECK(client.Get("/nope")->status == 404);
 
   // The master key was created 0600 next to where the daemon was started (config: ./var/master.key).

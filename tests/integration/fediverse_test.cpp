@@ -217,7 +217,7 @@ httplib::Result post_signed(const CausewayDaemon& causeway, const std::string& b
 }
 
 std::string metric(const CausewayDaemon& causeway, const std::string& series) {
-  httplib::Client client("127.0.0.1", causeway.port());
+  httplib::Client client("127.0.0.1", causeway.admin_port());
   std::string body = client.Get("/metrics")->body;
   auto at = body.find(series + " ");
   return at == std::string::npos ? "" : body.substr(at + series.size() + 1, body.find('\n', at) - at - series.size() - 1);

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <fstream>
 #include <stdexcept>
 
 #include "tests/support/net_util.h"
@@ -12,9 +13,10 @@ namespace causeway::testing {
 
 CausewayDaemon::CausewayDaemon(const std::string& bridges_yaml, const std::string& extra_yaml,
                                const std::string& log_level)
-    : port_(free_port()) {
+    : port_(free_port()), admin_port_(free_port()) {
   std::string origin = "http://127.0.0.1:" + std::to_string(port_);
   dir_.write("causeway.yaml", "server: { public_url: " + origin + ", listen: 127.0.0.1:" + std::to_string(port_) +
+                                  ", admin_listen: 127.0.0.1:" + std::to_string(admin_port_) +
                                   " }\nstorage: { path: ./data }\nsecrets: { master_key_file: ./master.key }\n"
                                   "network: { allow_private_addresses: true }\nlogging: { level: " + log_level + " }\n" +
                                   extra_yaml + "bridges: " + bridges_yaml + "\n");
@@ -34,6 +36,13 @@ void CausewayDaemon::start() {
 }
 
 CausewayDaemon::~CausewayDaemon() { stop(); }
+
+std::string CausewayDaemon::admin_token() const {
+  std::ifstream in(dir_ / "data/admin.token");
+  std::string token;
+  std::getline(in, token);
+  return token;
+}
 
 int CausewayDaemon::stop() {
   process_->signal(SIGTERM);

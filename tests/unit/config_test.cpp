@@ -244,3 +244,25 @@ TEST_CASE("open quotes are found, closed and embedded ones are not", "[config]")
   CHECK(open->line == 2);
   CHECK(open->column == 8);
 }
+
+TEST_CASE("server.admin_listen is a unix socket or a loopback address and defaults to admin.sock in the store", "[config]") {
+  auto defaulted = load_config_text(kValid, "good.yaml", "/srv");
+  REQUIRE(defaulted.config);
+  CHECK(admin_listen_of(*defaulted.config).to_string() == "unix:/srv/var/causeway/admin.sock");
+
+  auto with = [](const std::string& value) {
+    std::string yaml = kValid;
+    yaml.insert(yaml.find("storage:"), "  admin_listen: " + value + "\n");
+    return load_config_text(yaml, "bad.yaml", "/srv");
+  };
+  auto tcp = with("127.0.0.1:8481");
+  REQUIRE(tcp.config);
+  CHECK(admin_listen_of(*tcp.config).to_string() == "127.0.0.1:8481");
+  auto sock = with("unix:run/admin.sock");
+  REQUIRE(sock.config);
+  CHECK(admin_listen_of(*sock.config).unix_path == "/srv/run/admin.sock");
+  auto public_address = with("0.0.0.0:8481");
+  REQUIRE(public_address.errors.size() == 1);
+  CHECK(public_address.errors[0] ==
+        "bad.yaml:4:17: server.admin_listen: must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, not 0.0.0.0");
+}
