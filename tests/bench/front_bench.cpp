@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/black_hole.h"
 #include "tests/support/causeway_daemon.h"
 #include "tests/support/net_util.h"
 #include "tests/support/raw_http.h"
@@ -45,27 +46,6 @@ double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
-
-// A TCP listener that completes handshakes (the kernel does, up to the backlog) and never answers.
-class BlackHole {
- public:
-  BlackHole() : port_(free_port()) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int yes = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 4096) != 0) std::abort();
-  }
-  ~BlackHole() { ::close(fd_); }
-  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int port_;
-  int fd_ = -1;
-};
 
 struct Figures {
   std::vector<double> health_ms;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/black_hole.h"
 #include "tests/support/bridge_setup.h"
 #include "tests/support/causeway_daemon.h"
 #include "tests/support/fedify_peer.h"
@@ -216,4 +217,46 @@ TEST_CASE("a followed group's Announce delivered eight times at once crosses onc
   for (const auto& d : why)
     if (d.value("outcome", "") == "queued") ++queued;
   CHECK(queued == 1);
+}
+
+TEST_CASE("while 60 POSTs wait on a key host that never answers, a member's post crosses once and /healthz answers", "[trust][bridge]") {
+  BridgeSetup b;
+  RemoteServer member_server;
+  BlackHole silent;
+  std::string gina = member_server.actor("gina");
+  INFO("causeway log:\n" << b.causeway->log());
+  json follow = {{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", gina + "/follows/1"},
+                 {"type", "Follow"}, {"actor", gina}, {"object", b.group}};
+  REQUIRE(post_signed_to(b.causeway->port(), "/ap/group/townhall/inbox", follow.dump(), &member_server.key("gina"),
+                         gina + "#main-key")->status == 202);
+
+  // The flood: activities "of" actors on the silent host, each naming its own key there.
+  std::vector<std::thread> flood;
+  std::atomic<int> flood_answered{0};
+  for (int i = 0; i < 60; ++i)
+    flood.emplace_back([&, i] {
+      std::string actor = silent.origin() + "/users/u" + std::to_string(i);
+      json like = {{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", actor + "/likes/1"}, {"type", "Like"},
+                   {"actor", actor}, {"object", b.group}};
+      auto res = post_signed_to(b.causeway->port(), "/ap/inbox", like.dump(), &member_server.key("gina"), actor + "#main-key");
+      if (res) ++flood_answered;
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the flood is in, waiting on its keys
+
+  httplib::Client health("127.0.0.1", b.causeway->port());
+  health.set_read_timeout(2, 0);
+  auto up = health.Get("/healthz");
+  CHECK((up && up->status == 200));
+  json create = create_note(gina, gina + "/posts/flood", b.group, "Picket at the gate, 7am");
+  auto res = post_signed_to(b.causeway->port(), "/ap/inbox", create.dump(), &member_server.key("gina"), gina + "#main-key");
+  REQUIRE(res);
+  CHECK(res->status == 202);
+  std::string uri = b.bridged_as(gina + "/posts/flood/note");
+  CHECK_FALSE(uri.empty());
+  for (auto& t : flood) t.join();
+  CHECK(flood_answered == 60);  // refused in the end (key_unavailable), none left hanging
+  int copies = 0;
+  for (const auto& r : mirror_posts(b.pds, b.mirror.did))
+    if (r["value"]["text"].get<std::string>().find("Picket at the gate") != std::string::npos) ++copies;
+  CHECK(copies == 1);
 }
