@@ -4,7 +4,7 @@
 // (first from where the keyId points, second from anywhere it is asked), with a final URL taken
 // from a "final" member when the document has one, so redirects to other hosts are fuzzed too.
 // Checked invariants: an accepted key is listed, with the same PEM, in a document whose id is its
-// owner and which was served from the owner's own id.
+// owner, fetched from the owner's own id (or served from exactly it) and from the owner's host.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -51,7 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto doc = ap::parse_as2(s.body);
     if (!doc || ap::id_of(*doc).value_or("") != key->owner) continue;
     if (causeway::host_of_url(s.final_url) != causeway::host_of_url(key->owner)) continue;
-    if (s.final_url.substr(0, s.final_url.find('#')) != key->owner) continue;
+    // Asked for at the owner's id (its host may redirect within itself), or served from exactly it.
+    if (s.url.substr(0, s.url.find('#')) != key->owner && s.final_url.substr(0, s.final_url.find('#')) != key->owner)
+      continue;
     auto keys = doc->find("publicKey");
     if (keys == doc->end()) continue;
     auto lists = [&](const nlohmann::json& k) {
