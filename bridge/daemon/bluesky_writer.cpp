@@ -225,7 +225,7 @@ std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClien
 }
 
 StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
-                                           WriteBatch& batch) {
+                                WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id))
     return {Step::give_up, "deleted before it crossed", std::nullopt};
   std::vector<std::string> notes;
@@ -276,6 +276,25 @@ StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient&
     }
     refs.push_back(StrongRef{made->uri, made->cid});
   }
+  // A Delete that came while the records were being made saw the post still queued and left a
+  // tombstone instead of a delete job: checked again now, under the ingest lock for the post's
+  // id (kept until the job is settled), so a Delete either shows here or finds the copy mapped.
+  settling.emplace(d_.events.locks().lock({event.origin.object.id}));
+  if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) {
+    settling.reset();
+    std::string left;
+    for (const auto& r : refs) {
+      auto removed = client.delete_record(kPost, atproto::rkey_of(r.uri));
+      if (!removed.ok() && removed.error().kind != atproto::XrpcError::Kind::not_found)
+        left += (left.empty() ? "" : ", ") + r.uri + " (" + removed.error().describe() + ")";
+    }
+    if (!left.empty()) {
+      spdlog::error("bridge {}: {} was deleted while its copy was being made, and removing the copy failed: {}",
+                    bridge.name, event.origin.object.id, left);
+      return {Step::give_up, "deleted while its copy was being made; removing the copy failed: " + left, std::nullopt};
+    }
+    return {Step::give_up, "deleted while its copy was being made; the copy was removed", std::nullopt};
+  }
   BlueskyCopy copy;
   copy.bridge = bridge.name;
   copy.kind = "post";
@@ -320,7 +339,8 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
       auto parent_ap = idmap_.ap_id((*copy)->parent.uri);
       if (parent_ap.ok() && parent_ap->has_value()) fresh.thread.parent = NativeRef{Network::activitypub, **parent_ap, ""};
     }
-    StepOutcome made = post(bridge, client, fresh, batch);
+    std::optional<IngestLocks::Guard> settling;
+    StepOutcome made = post(bridge, client, fresh, batch, settling);
     if (made.step == Step::done) made.message += "\nedited: deleted and posted again (mirror.updates: recreate)";
     return made;
   }
@@ -360,6 +380,41 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
   return {Step::done, refs.front().uri + "\n" + join(notes), std::nullopt};
 }
 
+std::optional<StepOutcome> BlueskyWriter::claim_fetched(const BridgeConfig& bridge, const Event& announce,
+                                                       const Event& fetched, bool& note_story) {
+  note_story = false;
+  const std::string& note = fetched.origin.object.id;
+  // Announced by its own id: the router checked that id when the Announce came.
+  if (note.empty() || note == announce.origin.object.id) return std::nullopt;
+  // An Announce of a Create (FEP-1b12) was routed under the Create's id, while a direct Create of
+  // the post, or its author's Delete, names the post's own id: checked and claimed under that id,
+  // holding its ingest lock as the inbox does while it routes them.
+  auto guard = d_.events.locks().lock({note});
+  auto copy = idmap_.bluesky_copy(note);
+  if (!copy) return StepOutcome{Step::retry, copy.error(), std::nullopt};
+  if (copy->has_value() && !(*copy)->records.empty())
+    return StepOutcome{Step::give_up, "already bridged as " + (*copy)->records.front().uri, std::nullopt};
+  auto about = d_.router.decisions().about(note);
+  if (!about) return StepOutcome{Step::retry, about.error(), std::nullopt};
+  bool ours = false;
+  if (!about->empty()) {
+    const Decision& last = about->back();
+    bool waiting = last.outcome == Outcome::queued || last.outcome == Outcome::held;
+    if (waiting && last.event_id != announce.id)
+      return StepOutcome{Step::give_up, "already on its way (as " + note + ")", std::nullopt};
+    ours = waiting;  // claimed by an earlier try of this job
+  }
+  if (Router::gone(d_.store, note, fetched.actor.id))
+    return StepOutcome{Step::give_up, "deleted before it crossed", std::nullopt};
+  if (!ours) {
+    WriteBatch batch = d_.store.batch();
+    d_.router.decisions().record(batch, Decision{note, bridge.name, Outcome::queued, "fetch_post", "", announce.id, now_us()});
+    if (Status s = d_.store.write(batch); !s.ok()) return StepOutcome{Step::retry, s.error(), std::nullopt};
+  }
+  note_story = true;
+  return std::nullopt;
+}
+
 void BlueskyWriter::handle(Job job) {
   auto loaded = load_bridge_job(job, d_.queue, d_.events, d_.config, "Bluesky");
   if (!loaded) return;
@@ -368,6 +423,8 @@ void BlueskyWriter::handle(Job job) {
   Event& event = loaded->event;
   WriteBatch batch = d_.store.batch();
   StepOutcome outcome;
+  std::optional<IngestLocks::Guard> settling;  // held from the post's last check until settled
+  std::string note;                            // a fetched post's own id, when its story is told here too
   std::string error;
   atproto::XrpcClient* client = bridge.bluesky ? client_for(bridge, error) : nullptr;
   if (!bridge.bluesky) {
@@ -375,7 +432,7 @@ void BlueskyWriter::handle(Job job) {
   } else if (!client) {
     outcome = {Step::retry, error, now_us() + kLoginRetryUs};
   } else if (op == "post") {
-    outcome = post(bridge, *client, event, batch);
+    outcome = post(bridge, *client, event, batch, settling);
   } else if (op == "fetch_post") {
     auto fetched = d_.fetch_post ? d_.fetch_post(event.origin.object.id, event.actor.id)
                                  : Result<Event, FetchFailure>(FetchFailure{true, "fetching is not wired"});
@@ -392,7 +449,10 @@ void BlueskyWriter::handle(Job job) {
         fetched->id = event.id;
         fetched->origin.activity_id = event.origin.activity_id;
         fetched->received_at_us = event.received_at_us;
-        outcome = post(bridge, *client, *fetched, batch);
+        bool note_story = false;
+        if (auto refused = claim_fetched(bridge, event, *fetched, note_story)) outcome = *refused;
+        else outcome = post(bridge, *client, *fetched, batch, settling);
+        if (note_story) note = fetched->origin.object.id;
       }
     }
   } else if (op == "update") {
@@ -403,6 +463,15 @@ void BlueskyWriter::handle(Job job) {
     outcome = {Step::give_up, "unknown operation " + op, std::nullopt};
   }
   if (outcome.step == Step::done) set_failing(bridge.name, false);  // it wrote: the account works
+  if (!note.empty() && (outcome.step == Step::done || outcome.step == Step::give_up)) {
+    // The fetched post's own id was claimed as queued: its story ends with this job's.
+    auto nl = outcome.message.find('\n');
+    bool done = outcome.step == Step::done;
+    d_.router.decisions().record(
+        batch, Decision{note, bridge.name, done ? Outcome::bridged : Outcome::not_bridged,
+                        done ? (nl == std::string::npos ? "" : outcome.message.substr(nl + 1)) : outcome.message,
+                        done ? outcome.message.substr(0, nl) : "", event.id, now_us()});
+  }
   settle_bridge_job(Settle{d_.queue, d_.store, d_.router.decisions(), d_.metrics, "atproto"}, job, *loaded, outcome, batch);
 }
 

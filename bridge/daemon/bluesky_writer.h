@@ -2,6 +2,11 @@
 // bridge's mirror account with the XRPC client. Record keys are derived from the event, so a job
 // retried after a crash writes the same records again (the PDS keeps one); the id map and the
 // decision are written in the same batch as the job's completion.
+//
+// A Delete can reach the router while a copy is being made (the item still looks queued, so the
+// router leaves a tombstone instead of a delete job). The writer therefore checks the tombstone
+// again after the records are made, holding the event log's ingest lock for the item until the job
+// is settled, and removes what it just made when the author deleted it meanwhile.
 #pragma once
 
 #include <functional>
@@ -56,7 +61,15 @@ class BlueskyWriter {
 
  private:
   void handle(Job job);
-  StepOutcome post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
+  // `settling` receives the ingest lock for the post's id once its records are made: the caller
+  // keeps it until the job is settled, so no Delete can slip between the last check and the write.
+  StepOutcome post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch,
+                   std::optional<IngestLocks::Guard>& settling);
+  // A followed group's announced post, once fetched: not made when its own id is already bridged,
+  // on its way by another job, or deleted; otherwise recorded as queued under that id too, so a
+  // Delete of it finds it on its way. Returns why not, or nullopt (and sets `note_story`).
+  std::optional<StepOutcome> claim_fetched(const BridgeConfig& bridge, const Event& announce, const Event& fetched,
+                                           bool& note_story);
   StepOutcome update(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
   StepOutcome remove(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
   StepOutcome from_error(const atproto::XrpcError& error, const std::string& bridge);

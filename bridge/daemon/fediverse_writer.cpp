@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 
 #include "bridge/base/clock.h"
 #include "bridge/rich_text.h"
@@ -329,6 +330,19 @@ void FediverseWriter::handle(Job job) {
   else if (op == "like" || op == "repost") outcome = react(*loaded->bridge, loaded->event, op == "like", batch);
   else if (op == "delete") outcome = remove(*loaded->bridge, loaded->event, batch);
   else outcome = {Step::give_up, "unknown operation " + op, std::nullopt};
+  // A Bluesky delete that came while the copy was being made saw it still queued and left a
+  // tombstone instead of a delete job: checked again under the ingest lock for the record (kept
+  // until the job is settled). Nothing has gone out yet: the activities leave with this batch.
+  std::optional<IngestLocks::Guard> settling;
+  const Event& event = loaded->event;
+  if (outcome.step == Step::done && op != "delete") {
+    settling.emplace(d_.events.locks().lock({event.origin.object.id}));
+    if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) {
+      settling.reset();
+      batch = d_.store.batch();
+      outcome = {Step::give_up, "deleted while its copy was being made; the copy was not sent", std::nullopt};
+    }
+  }
   settle_bridge_job(Settle{d_.queue, d_.store, d_.router.decisions(), d_.metrics, "activitypub"}, job, *loaded, outcome,
                     batch);
 }

@@ -3,7 +3,10 @@
 // to the original fediverse post, addressed to the group and the parent's author; a group hosted
 // here Announces it to its members (FEP-1b12), a remote group gets it at its inbox. Activity ids
 // are derived from the Bluesky record, so a retried job publishes the same ids again (receivers
-// dedupe); the id map and the decision are written in the job's completing batch.
+// dedupe); the id map and the decision are written in the job's completing batch. A delete that
+// came while a copy was being made (the router saw it queued and left a tombstone) is checked for
+// again before the job settles, under the event log's ingest lock for the record; the copy is then
+// not sent.
 #pragma once
 
 #include <functional>
