@@ -157,8 +157,12 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   }
 
   // From the duplicate check to the write, no other copy of this activity (or of its object) is
-  // being stored: the check and the write are one step.
-  auto guard = d_.events.locks().lock({view->id, view->object_id.value_or("")});
+  // being stored: the check and the write are one step. The object's id is locked only for the
+  // activities the router checks against the object's other copies (posts arriving directly and
+  // announced, their edits and deletes): a thousand Likes of one post must not queue behind each other.
+  bool about_the_object = view->type == "Create" || view->type == "Announce" || view->type == "Update" ||
+                          view->type == "Delete";
+  auto guard = d_.events.locks().lock({view->id, about_the_object ? view->object_id.value_or("") : ""});
   auto seen = d_.store.get(Family::seen, SeenIds::activitypub_key(view->id));
   if (seen.ok() && seen->has_value()) {
     d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "duplicate"}}).inc();
