@@ -1,5 +1,7 @@
 #include "protocols/atproto/commit_verifier.h"
 
+#include <algorithm>
+
 #include "protocols/atproto/commit.h"
 #include "protocols/atproto/did_key.h"
 #include "protocols/atproto/mst.h"
@@ -58,11 +60,12 @@ const CommitVerifier::CachedKey& CommitVerifier::key_of(const std::string& did, 
 }
 
 bool CommitVerifier::admit_new_lookup(std::int64_t now_us) {
-  while (!new_lookups_us_.empty() && now_us - new_lookups_us_.front() >= micros(std::chrono::minutes(1)))
-    new_lookups_us_.pop_front();
-  if (new_lookups_us_.size() >= options_.max_new_keys_per_minute) return false;
-  new_lookups_us_.push_back(now_us);
-  return true;
+  while (!new_lookups_.empty() && now_us - new_lookups_.front().started_us >= micros(std::chrono::minutes(1)))
+    new_lookups_.pop_front();
+  if (new_lookups_.size() >= options_.max_new_keys_per_minute) return false;
+  std::int64_t spent = 0;
+  for (const auto& lookup : new_lookups_) spent += lookup.took_us;
+  return spent < micros(options_.new_key_time_per_minute);
 }
 
 CommitVerifier::Verdict CommitVerifier::check(const CommitEvent& event, const std::vector<const RepoOp*>& ops) {
@@ -91,11 +94,14 @@ CommitVerifier::Verdict CommitVerifier::check(const CommitEvent& event, const st
   bool no_key = known == keys_.end() || !known->second.key;
   bool would_look_up = known == keys_.end() || now - known->second.fetched_us >= micros(options_.failure_ttl);
   if (no_key && would_look_up && !admit_new_lookup(now))
-    return rejected(Reason::key_rate_limited, "no key for " + event.repo + " in hand, and " +
-                                                  std::to_string(options_.max_new_keys_per_minute) +
-                                                  " DIDs without one were already looked up in the last minute");
+    return rejected(Reason::key_rate_limited,
+                    "no key for " + event.repo +
+                        " in hand, and looking up DIDs without one has used its budget for the last minute (" +
+                        std::to_string(options_.max_new_keys_per_minute) + " DIDs or " +
+                        std::to_string(options_.new_key_time_per_minute.count()) + " s)");
   bool looked_up = false;
   const CachedKey* entry = &key_of(event.repo, false, looked_up);
+  if (no_key && looked_up) new_lookups_.push_back({now, std::max<std::int64_t>(0, clock_() - now)});
   if (!entry->key) return rejected(Reason::key_unavailable, "no key for " + event.repo + ": " + entry->failure);
   PublicKey tried = *entry->key;
   Status verified = verify_commit_signature(*commit, tried);

@@ -19,12 +19,15 @@
 // `key_unavailable`.
 //
 // Bounded lookups: the lookup runs on the stream's one thread, so each call must be short (the
-// daemon's resolves with kStreamKeyLookupTimeout, 3 s per fetch), and at most
-// `max_new_keys_per_minute` DIDs with no key in hand are looked up in any minute (sliding window).
-// Beyond that, a commit of such a DID is dropped with reason `key_rate_limited`, without a lookup
-// and without caching anything, so the DID is tried again once the window has room. This keeps a
-// flood of fresh did:web names from holding the thread more than ~cap x timeout per minute; DIDs
-// whose key is in hand (the accounts already seen) are never limited.
+// daemon's resolves with kStreamKeyLookupTimeout, 3 s per fetch). DIDs with no key in hand are
+// looked up only while, over the last minute (sliding window), fewer than
+// `max_new_keys_per_minute` were, and those lookups took less than `new_key_time_per_minute` in
+// all (by the clock). Beyond that, a commit of such a DID is dropped with reason
+// `key_rate_limited`, without a lookup and without caching anything, so the DID is tried again once
+// the window has room. A flood of fresh did:web names that hang therefore holds the thread at most
+// about new_key_time_per_minute plus one timeout per minute, while a burst of cheap lookups (after
+// a restart, served from the resolver's store cache) is not cut short. DIDs whose key is in hand
+// (the accounts already seen) are never limited.
 //
 // Jetstream messages carry no commit, CAR or signature: there is nothing to verify there.
 //
@@ -56,9 +59,10 @@ struct CommitVerifierOptions {
   std::chrono::seconds failure_ttl = std::chrono::minutes(5);
   std::chrono::seconds refresh_interval = std::chrono::minutes(1);
   size_t max_keys = 100'000;  // DIDs whose keys are kept; beyond it one is evicted per new DID
-  // DIDs with no key in hand looked up per minute; beyond it their commits are key_rate_limited.
-  // 10 x 3 s bounds what fresh names can cost the stream thread to half of each minute at worst.
-  size_t max_new_keys_per_minute = 10;
+  // Lookups of DIDs with no key in hand per minute, by count and by time taken; beyond either,
+  // their commits are key_rate_limited.
+  size_t max_new_keys_per_minute = 300;
+  std::chrono::seconds new_key_time_per_minute = std::chrono::seconds(15);
 };
 
 class CommitVerifier {
@@ -102,14 +106,18 @@ class CommitVerifier {
 
   // The cached entry of `did`, looked up when absent or expired, or afresh when `refresh`.
   const CachedKey& key_of(const std::string& did, bool refresh, bool& looked_up);
-  // Whether a DID with no key in hand may be looked up now (and books it if so).
+  // Whether a DID with no key in hand may be looked up now (the window's count and time allow it).
   bool admit_new_lookup(std::int64_t now_us);
 
   KeyLookup lookup_;
   Clock clock_;
   CommitVerifierOptions options_;
   std::unordered_map<std::string, CachedKey> keys_;
-  std::deque<std::int64_t> new_lookups_us_;  // when DIDs with no key in hand were looked up, last minute
+  struct NewLookup {
+    std::int64_t started_us;
+    std::int64_t took_us;
+  };
+  std::deque<NewLookup> new_lookups_;  // lookups of DIDs with no key in hand, the last minute
 };
 
 // The metric label of a rejection reason ("bad_signature", ...).

@@ -8,7 +8,8 @@
 // in causeway_firehose_commits_rejected_total{reason}, and the cursor still moves past it. Commits
 // with nothing to keep are not checked, which keeps the cost to the few that matter. An #identity
 // or #account event drops the DID's cached key. Key lookups are bounded (CommitVerifier: a short
-// time limit per fetch, a cap on new DIDs per minute, reason key_rate_limited beyond it).
+// time limit per fetch; DIDs with no key in hand looked up within a per-minute count and time
+// budget, their commits dropped as key_rate_limited beyond it).
 //
 // A frame whose processing throws (a bug or hostile input deep below) is dropped, logged and
 // counted as causeway_firehose_frames_total{outcome="rejected",reason="exception"}; the stream goes

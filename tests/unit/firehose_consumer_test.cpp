@@ -25,7 +25,8 @@ namespace {
 
 const std::string kAlice = "did:plc:3abn75zm6osaccj3hvhi5rs6";  // wrote every post in the fixture frames
 const std::string kBob = "did:plc:wolab77try2ouwadrjz7nhpa";
-const std::string kCarol = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";  // signs with Bob's key (tests only)
+const std::string kCarol = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";  // Carol and Dave sign with Bob's key (tests only)
+const std::string kDave = "did:plc:qxk5tvb3mzu2hfr7wnc4lypa";
 
 std::string frame(const std::string& name) { return testing::read_file(testing::fixture_path("firehose-frames/" + name)); }
 
@@ -111,9 +112,10 @@ struct Harness {
   std::vector<std::string> identity_changes;
   // What the DID documents say (`current`), and what a stale cache still says (`cached`).
   std::map<std::string, PublicKey> current{
-      {kAlice, alice_key()}, {kBob, bob_key().public_key()}, {kCarol, bob_key().public_key()}};
+      {kAlice, alice_key()}, {kBob, bob_key().public_key()}, {kCarol, bob_key().public_key()}, {kDave, bob_key().public_key()}};
   std::map<std::string, PublicKey> cached;
   std::set<std::string> throwing;  // DIDs whose lookup throws (a bug deep in a resolver)
+  std::map<std::string, std::int64_t> lookup_takes_us;  // how long a DID's lookup takes (by the clock)
   std::vector<std::pair<std::string, bool>> lookups;  // (did, refresh) of every key lookup
   testing::TempDir dir;
   std::unique_ptr<Store> store = std::move(Store::open(dir / "db")).value();
@@ -138,6 +140,7 @@ struct Harness {
     o.signing_key = [this](const std::string& did, bool refresh) -> Result<PublicKey> {
       lookups.emplace_back(did, refresh);
       if (throwing.count(did)) throw std::runtime_error("type_error: " + did);
+      if (auto slow = lookup_takes_us.find(did); slow != lookup_takes_us.end()) now_us += slow->second;
       if (auto stale = cached.find(did); stale != cached.end() && !refresh) return stale->second;
       cached.erase(did);
       auto key = current.find(did);
@@ -556,4 +559,22 @@ TEST_CASE("new DIDs beyond the per-minute cap are not resolved: their commits ar
   h.consumer->process(reply_to_alice(17, "3l3qo2vuowo3k", bob_key(), kCarol));
   CHECK(h.events().size() == 3);
   CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}, {kCarol, false}});
+}
+
+TEST_CASE("new DIDs are not looked up once such lookups took the minute's time budget: key_rate_limited",
+          "[firehose]") {
+  Harness h({kAlice});  // the default budget: 15 s of lookups of new DIDs per minute
+  h.lookup_takes_us = {{kBob, 10'000'000}, {kCarol, 10'000'000}};  // their hosts answer slowly
+  CapturedLog log;
+  h.consumer->process(reply_to_alice(14, "3l3qo2vuowo3l"));                     // Bob: 10 s
+  h.consumer->process(reply_to_alice(15, "3l3qo2vuowo3m", bob_key(), kCarol));  // Carol: 10 s more
+  h.consumer->process(reply_to_alice(16, "3l3qo2vuowo3n", bob_key(), kDave));   // Dave: over the budget
+  h.consumer->process(reply_to_alice(17, "3l3qo2vuowo3o"));                     // Bob: his key is in hand
+  CHECK(h.events().size() == 3);
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}, {kCarol, false}});
+  CHECK(has(log.text(), "commit of " + kDave + " at seq 16 dropped (1 ops to keep): key_rate_limited"));
+  h.now_us += 61LL * 1'000'000;
+  h.consumer->process(reply_to_alice(18, "3l3qo2vuowo3p", bob_key(), kDave));
+  CHECK(h.events().size() == 4);
+  CHECK(h.lookups.size() == 3);
 }
