@@ -98,7 +98,8 @@ void BlueskyService::start() {
   options.signing_key = [&resolver = identities()](const std::string& did, bool refresh) -> Result<atproto::PublicKey> {
     if (refresh)
       if (Status s = resolver.invalidate(did); !s.ok()) return make_error(s.error());
-    auto document = resolver.resolve_did(did);
+    // A short limit: this runs on the firehose's one thread (the resolver's own is 10 s).
+    auto document = resolver.resolve_did(did, atproto::kStreamKeyLookupTimeout);
     if (!document) return make_error(document.error());
     if (!document->signing_key) return make_error("the DID document of " + did + " names no #atproto key");
     return *document->signing_key;

@@ -1,5 +1,7 @@
 #include "protocols/atproto/commit_verifier.h"
 
+#include <algorithm>
+
 #include "protocols/atproto/commit.h"
 #include "protocols/atproto/did_key.h"
 #include "protocols/atproto/mst.h"
@@ -22,6 +24,7 @@ std::string_view reason_label(CommitVerifier::Reason reason) {
     case CommitVerifier::Reason::commit_mismatch: return "commit_mismatch";
     case CommitVerifier::Reason::op_not_in_commit: return "op_not_in_commit";
     case CommitVerifier::Reason::key_unavailable: return "key_unavailable";
+    case CommitVerifier::Reason::key_rate_limited: return "key_rate_limited";
     case CommitVerifier::Reason::bad_signature: return "bad_signature";
   }
   return "unknown";
@@ -32,7 +35,9 @@ const CommitVerifier::CachedKey& CommitVerifier::key_of(const std::string& did, 
   auto it = keys_.find(did);
   if (it != keys_.end()) {
     const CachedKey& entry = it->second;
-    if (!refresh && now - entry.fetched_us < micros(entry.key ? options_.key_ttl : options_.failure_ttl)) return entry;
+    // A key whose last re-resolve failed is tried again after failure_ttl, not key_ttl.
+    bool sound = entry.key && entry.failure.empty();
+    if (!refresh && now - entry.fetched_us < micros(sound ? options_.key_ttl : options_.failure_ttl)) return entry;
     if (refresh && entry.refreshed_us != 0 && now - entry.refreshed_us < micros(options_.refresh_interval))
       return entry;
   } else if (keys_.size() >= options_.max_keys) {
@@ -47,11 +52,20 @@ const CommitVerifier::CachedKey& CommitVerifier::key_of(const std::string& did, 
     entry.key = *found;
     entry.failure.clear();
   } else {
-    // A failed refresh keeps the key in hand: the directory being down must not cut a repo off.
-    if (!refresh) entry.key.reset();
+    // Stale while error: a failed re-resolve (expiry or refresh) keeps the key in hand; the
+    // directory being down, or answering garbage, must not cut a repo off.
     entry.failure = found.error();
   }
   return entry;
+}
+
+bool CommitVerifier::admit_new_lookup(std::int64_t now_us) {
+  while (!new_lookups_.empty() && now_us - new_lookups_.front().started_us >= micros(std::chrono::minutes(1)))
+    new_lookups_.pop_front();
+  if (new_lookups_.size() >= options_.max_new_keys_per_minute) return false;
+  std::int64_t spent = 0;
+  for (const auto& lookup : new_lookups_) spent += lookup.took_us;
+  return spent < micros(options_.new_key_time_per_minute);
 }
 
 CommitVerifier::Verdict CommitVerifier::check(const CommitEvent& event, const std::vector<const RepoOp*>& ops) {
@@ -73,8 +87,21 @@ CommitVerifier::Verdict CommitVerifier::check(const CommitEvent& event, const st
                       what + " is not what the commit's tree holds (" + (*found ? (*found)->to_string() : "no entry") + ")");
   }
 
+  // A DID with no key in hand costs a lookup on this thread (unless its failure is still remembered):
+  // those lookups are capped per minute. Nothing is cached, so it is tried once the window has room.
+  std::int64_t now = clock_();
+  auto known = keys_.find(event.repo);
+  bool no_key = known == keys_.end() || !known->second.key;
+  bool would_look_up = known == keys_.end() || now - known->second.fetched_us >= micros(options_.failure_ttl);
+  if (no_key && would_look_up && !admit_new_lookup(now))
+    return rejected(Reason::key_rate_limited,
+                    "no key for " + event.repo +
+                        " in hand, and looking up DIDs without one has used its budget for the last minute (" +
+                        std::to_string(options_.max_new_keys_per_minute) + " DIDs or " +
+                        std::to_string(options_.new_key_time_per_minute.count()) + " s)");
   bool looked_up = false;
   const CachedKey* entry = &key_of(event.repo, false, looked_up);
+  if (no_key && looked_up) new_lookups_.push_back({now, std::max<std::int64_t>(0, clock_() - now)});
   if (!entry->key) return rejected(Reason::key_unavailable, "no key for " + event.repo + ": " + entry->failure);
   PublicKey tried = *entry->key;
   Status verified = verify_commit_signature(*commit, tried);

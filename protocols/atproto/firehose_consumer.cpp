@@ -55,12 +55,27 @@ int FirehoseConsumer::take_commit(WriteBatch& batch, const CommitEvent& commit) 
   spdlog::debug("firehose {}: commit of {} at seq {} verified ({} ops to keep)", options_.service.to_string(), commit.repo,
                 commit.seq, kept.size());
   int taken = 0;
+  OpIntake::BatchSeen seen;  // the same path listed twice in the commit is one event
   for (auto& admitted : kept)
-    if (intake_.store(batch, admitted) == OpIntake::Outcome::taken) ++taken;
+    if (intake_.store(batch, seen, admitted) == OpIntake::Outcome::taken) ++taken;
   return taken;
 }
 
 FirehoseConsumer::Next FirehoseConsumer::process(std::string_view frame) {
+  // The last line of defence: a bug or a hostile input deep below (a resolver, a parser) must cost
+  // one frame, not the daemon. The batch is not written and the cursor moves with the next frame.
+  try {
+    return process_frame(frame);
+  } catch (const std::exception& e) {
+    spdlog::error("firehose {}: frame dropped: processing it threw: {}", options_.service.to_string(), e.what());
+  } catch (...) {
+    spdlog::error("firehose {}: frame dropped: processing it threw", options_.service.to_string());
+  }
+  count("rejected", "exception");
+  return Next::keep_reading;
+}
+
+FirehoseConsumer::Next FirehoseConsumer::process_frame(std::string_view frame) {
   auto message = decode_frame(frame, options_.limits);
   if (!message) {
     spdlog::warn("firehose {}: frame skipped: {}", options_.service.to_string(), message.error());

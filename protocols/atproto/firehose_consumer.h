@@ -7,7 +7,13 @@
 // signed tree (CommitVerifier, keys from `signing_key`); one that fails is dropped whole, logged with the repo and the reason, and counted
 // in causeway_firehose_commits_rejected_total{reason}, and the cursor still moves past it. Commits
 // with nothing to keep are not checked, which keeps the cost to the few that matter. An #identity
-// or #account event drops the DID's cached key. Not thread-safe: process() runs on one thread.
+// or #account event drops the DID's cached key. Key lookups are bounded (CommitVerifier: a short
+// time limit per fetch; DIDs with no key in hand looked up within a per-minute count and time
+// budget, their commits dropped as key_rate_limited beyond it).
+//
+// A frame whose processing throws (a bug or hostile input deep below) is dropped, logged and
+// counted as causeway_firehose_frames_total{outcome="rejected",reason="exception"}; the stream goes
+// on. Not thread-safe: process() runs on one thread.
 #pragma once
 
 #include <functional>
@@ -34,6 +40,7 @@ struct FirehoseOptions {
   // Called with the DID of every #identity event (handle or key changed), before the cursor moves.
   std::function<void(const std::string& did)> identity_changed;
   // The repo signing keys commits are checked with; unset, every commit with ops to keep is dropped.
+  // It runs on the stream thread: each call must be short (the daemon's uses kStreamKeyLookupTimeout).
   CommitVerifier::KeyLookup signing_key;
   CommitVerifierOptions verification;
 };
@@ -57,6 +64,7 @@ class FirehoseConsumer {
 
  private:
   void run();
+  Next process_frame(std::string_view frame);  // process() without its catch-all
   void count(const char* outcome, const std::string& reason = "");
   // The ops of `commit` to keep, into `batch` once the commit is verified; how many were taken.
   int take_commit(WriteBatch& batch, const CommitEvent& commit);

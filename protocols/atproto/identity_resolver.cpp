@@ -56,6 +56,23 @@ std::string fetch_failure(const FetchResult& fetched) {
   return why;
 }
 
+// `object[key]` when it is a string; nullopt when absent or of another type. Remote documents are
+// read only through checked accessors: a number where a string belongs must be an error, never a
+// json::type_error escaping into the firehose thread.
+std::optional<std::string> string_at(const json& object, const char* key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// `object[key]`, or null when absent (never throws).
+json member(const json& object, const char* key) {
+  if (!object.is_object()) return json();
+  auto it = object.find(key);
+  return it == object.end() ? json() : *it;
+}
+
 // A cache entry: the JSON `value` with the time it was fetched.
 std::optional<json> cached_entry(Store& store, const std::string& key) {
   auto stored = store.get(Family::actors, key);
@@ -100,7 +117,7 @@ Result<std::string> IdentityResolver::resolve_handle(const std::string& raw_hand
   std::string handle = lower(raw_handle);
   if (Status valid = validate_handle(handle); !valid.ok()) return make_error(valid.error());
   if (auto entry = cached_entry(store_, handle_key(handle)); entry && fresh((*entry)["fetched_us"].get<std::int64_t>()))
-    return entry->value("did", "");
+    if (auto did = string_at(*entry, "did"); did && validate_did(*did).ok()) return *did;
 
   std::string failures;
   Result<std::string> did = make_error("no way to resolve it");
@@ -139,30 +156,35 @@ Result<std::vector<std::string>> IdentityResolver::document_urls(const std::stri
   return make_error(did + ": only did:plc and did:web are atproto DID methods");
 }
 
-Result<json> IdentityResolver::fetch_did_document(const std::string& did, const std::string& url) {
+Result<json> IdentityResolver::fetch_did_document(const std::string& did, const std::string& url,
+                                                  std::chrono::milliseconds timeout) {
   HttpRequest request;
   request.url = url;
   request.headers = {{"Accept", "application/did+ld+json, application/json"}};
-  FetchResult fetched = http_.fetch(request, {kMaxDocumentBytes, options_.timeout, 5});
+  FetchResult fetched = http_.fetch(request, {kMaxDocumentBytes, timeout, 5});
   if (!fetched.ok() || fetched.response.status != 200) return make_error(url + ": " + fetch_failure(fetched));
   json doc = json::parse(fetched.response.body, nullptr, false);
   if (!doc.is_object()) return make_error(url + ": the document is not a JSON object");
-  if (doc.value("id", "") != did)
-    return make_error(url + ": the document is about " + doc.value("id", "(no id)") + ", not " + did);
+  auto id = string_at(doc, "id");
+  if (id != did)
+    return make_error(url + ": the document is about " +
+                      (id ? *id : doc.contains("id") ? "a non-string id" : "(no id)") + ", not " + did);
   return doc;
 }
 
-Result<DidDocument> IdentityResolver::resolve_did(const std::string& did) {
+Result<DidDocument> IdentityResolver::resolve_did(const std::string& did) { return resolve_did(did, options_.timeout); }
+
+Result<DidDocument> IdentityResolver::resolve_did(const std::string& did, std::chrono::milliseconds timeout) {
   if (Status valid = validate_did(did); !valid.ok()) return make_error(valid.error());
   if (auto entry = cached_entry(store_, did_key(did)); entry && fresh((*entry)["fetched_us"].get<std::int64_t>())) {
-    auto parsed = parse_did_document(entry->value("doc", json()));
+    auto parsed = parse_did_document(member(*entry, "doc"));
     if (parsed) return parsed;
   }
   auto urls = document_urls(did);
   if (!urls) return make_error(urls.error());
   std::string failures;
   for (const auto& url : *urls) {
-    auto doc = fetch_did_document(did, url);
+    auto doc = fetch_did_document(did, url, timeout);
     if (!doc) {
       failures += (failures.empty() ? "" : "; ") + doc.error();
       continue;
@@ -216,7 +238,7 @@ Status IdentityResolver::invalidate(const std::string& did) {
   WriteBatch batch = store_.batch();
   batch.remove(Family::actors, did_key(did));
   if (auto entry = cached_entry(store_, did_key(did))) {
-    auto doc = parse_did_document(entry->value("doc", json()));
+    auto doc = parse_did_document(member(*entry, "doc"));
     if (doc && doc->handle) batch.remove(Family::actors, handle_key(lower(*doc->handle)));
   }
   Status written = store_.write(batch, Durability::buffered);

@@ -10,6 +10,9 @@
 // private addresses (tests and local demos). Every fetch goes through the HTTP client's outbound
 // guard with a size and time limit.
 //
+// Remote JSON is read only with checked accessors (type tested before every get): a hostile
+// document with a number where a string belongs is an error, never an exception.
+//
 // Results are cached in the `actors` family (`did/<did>`, `handle/<handle>`) for a TTL;
 // `invalidate` drops a DID's entries when the network announces an identity change (`#identity`).
 // Thread-safe.
@@ -58,6 +61,9 @@ class IdentityResolver {
   // The DID a handle names (not verified against the DID's document: `resolve` does that).
   Result<std::string> resolve_handle(const std::string& handle);
   Result<DidDocument> resolve_did(const std::string& did);
+  // The same with its own time limit per fetch (the firehose's key lookups must not hold its
+  // thread for the resolver's full `timeout`).
+  Result<DidDocument> resolve_did(const std::string& did, std::chrono::milliseconds timeout);
   // A handle or a DID, resolved in both directions.
   Result<Identity> resolve(const std::string& handle_or_did);
 
@@ -67,7 +73,8 @@ class IdentityResolver {
  private:
   Result<std::string> handle_from_service(const std::string& handle);
   Result<std::string> handle_from_well_known(const std::string& handle);
-  Result<nlohmann::json> fetch_did_document(const std::string& did, const std::string& url);
+  Result<nlohmann::json> fetch_did_document(const std::string& did, const std::string& url,
+                                            std::chrono::milliseconds timeout);
   // Where the document of `did` may be fetched, in the order to try.
   Result<std::vector<std::string>> document_urls(const std::string& did) const;
   bool fresh(std::int64_t fetched_us) const;

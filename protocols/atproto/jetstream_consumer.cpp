@@ -77,7 +77,8 @@ JetstreamConsumer::Next JetstreamConsumer::process(std::string_view message) {
       break;
     case JetstreamEvent::Kind::commit: {
       RepoOp op = jetstream_repo_op(std::move(event));
-      switch (intake_.take(batch, did, op)) {
+      OpIntake::BatchSeen seen;  // one op per message here
+      switch (intake_.take(batch, seen, did, op)) {
         case OpIntake::Outcome::taken: taken = true; break;
         case OpIntake::Outcome::unwatched: skipped = "unwatched"; break;
         case OpIntake::Outcome::invalid: skipped = "invalid record"; break;

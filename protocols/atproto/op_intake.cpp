@@ -36,23 +36,24 @@ std::optional<OpIntake::Admitted> OpIntake::admit(const std::string& repo, const
   return Admitted{&op, std::move(why), std::move(*event)};
 }
 
-OpIntake::Outcome OpIntake::store(WriteBatch& batch, Admitted& admitted) {
+OpIntake::Outcome OpIntake::store(WriteBatch& batch, BatchSeen& seen, Admitted& admitted) {
   Event& event = admitted.event;
   const std::string& action = admitted.op->action;
   // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
   std::string seen_key = action == "delete" ? SeenIds::bluesky_delete_key(event.origin.activity_id)
                                             : SeenIds::bluesky_key(event.origin.activity_id);
-  if (SeenIds(store_).contains(seen_key)) return Outcome::duplicate;
+  if (seen.count(seen_key) || SeenIds(store_).contains(seen_key)) return Outcome::duplicate;
+  seen.insert(seen_key);
   events_.append(batch, event, clock_());
   SeenIds::mark_event(batch, seen_key, event.id);
   spdlog::info("{}: {} {} ({}) stored as event {}", source_, action, event.origin.activity_id, admitted.why, event.id);
   return Outcome::taken;
 }
 
-OpIntake::Outcome OpIntake::take(WriteBatch& batch, const std::string& repo, const RepoOp& op) {
+OpIntake::Outcome OpIntake::take(WriteBatch& batch, BatchSeen& seen, const std::string& repo, const RepoOp& op) {
   Outcome outcome;
   auto admitted = admit(repo, op, outcome);
-  return admitted ? store(batch, *admitted) : outcome;
+  return admitted ? store(batch, seen, *admitted) : outcome;
 }
 
 }  // namespace causeway::atproto

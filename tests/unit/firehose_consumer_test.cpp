@@ -1,7 +1,9 @@
 // The firehose consumer's handling of real PDS frames: which ops become Events, the cursor stored
 // with them, replays dropped, error frames, garbage and records that break their Lexicon survived,
 // and commits not signed by their repo's key dropped.
+#include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include <catch2/catch.hpp>
 #include <spdlog/sinks/ostream_sink.h>
@@ -23,6 +25,8 @@ namespace {
 
 const std::string kAlice = "did:plc:3abn75zm6osaccj3hvhi5rs6";  // wrote every post in the fixture frames
 const std::string kBob = "did:plc:wolab77try2ouwadrjz7nhpa";
+const std::string kCarol = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";  // Carol and Dave sign with Bob's key (tests only)
+const std::string kDave = "did:plc:qxk5tvb3mzu2hfr7wnc4lypa";
 
 std::string frame(const std::string& name) { return testing::read_file(testing::fixture_path("firehose-frames/" + name)); }
 
@@ -107,8 +111,11 @@ PublicKey alice_key() {
 struct Harness {
   std::vector<std::string> identity_changes;
   // What the DID documents say (`current`), and what a stale cache still says (`cached`).
-  std::map<std::string, PublicKey> current{{kAlice, alice_key()}, {kBob, bob_key().public_key()}};
+  std::map<std::string, PublicKey> current{
+      {kAlice, alice_key()}, {kBob, bob_key().public_key()}, {kCarol, bob_key().public_key()}, {kDave, bob_key().public_key()}};
   std::map<std::string, PublicKey> cached;
+  std::set<std::string> throwing;  // DIDs whose lookup throws (a bug deep in a resolver)
+  std::map<std::string, std::int64_t> lookup_takes_us;  // how long a DID's lookup takes (by the clock)
   std::vector<std::pair<std::string, bool>> lookups;  // (did, refresh) of every key lookup
   testing::TempDir dir;
   std::unique_ptr<Store> store = std::move(Store::open(dir / "db")).value();
@@ -116,6 +123,8 @@ struct Harness {
   Metrics metrics;
   WatchFilter filter;
   std::unique_ptr<FirehoseConsumer> consumer;
+  std::int64_t now_us = 1'700'000'000'000'000;
+  CommitVerifierOptions verification;
 
   explicit Harness(std::unordered_set<std::string> watched)
       : filter(std::move(watched), [this](std::string_view uri) {
@@ -130,14 +139,17 @@ struct Harness {
     o.identity_changed = [this](const std::string& did) { identity_changes.push_back(did); };
     o.signing_key = [this](const std::string& did, bool refresh) -> Result<PublicKey> {
       lookups.emplace_back(did, refresh);
+      if (throwing.count(did)) throw std::runtime_error("type_error: " + did);
+      if (auto slow = lookup_takes_us.find(did); slow != lookup_takes_us.end()) now_us += slow->second;
       if (auto stale = cached.find(did); stale != cached.end() && !refresh) return stale->second;
       cached.erase(did);
       auto key = current.find(did);
       if (key == current.end()) return make_error("no DID document for " + did);
       return key->second;
     };
+    o.verification = verification;
     consumer = std::make_unique<FirehoseConsumer>(*store, log, filter, metrics, OutboundPolicy{true}, o,
-                                                  [] { return std::int64_t{1'700'000'000'000'000}; });
+                                                  [this] { return now_us; });
   }
   std::vector<Event> events() { return testing::stored_events(log); }
 };
@@ -293,10 +305,11 @@ std::string identity_frame(std::int64_t seq, const std::string& did) {
          encode_dag_cbor(Value(Map{{"did", Value(did)}, {"seq", Value(seq)}, {"time", Value("2026-11-22T01:34:05.706Z")}}));
 }
 
-std::string reply_to_alice(std::int64_t seq, const std::string& rkey, const PrivateKey& key = bob_key()) {
+std::string reply_to_alice(std::int64_t seq, const std::string& rkey, const PrivateKey& key = bob_key(),
+                           const std::string& repo = kBob) {
   Value parent(Map{{"cid", Value("bafyreidc6sydkkbchcyg62v77wbhzvb2mvytlmsychqgwf2xojjtirmzj4")},
                    {"uri", Value("at://" + kAlice + "/app.bsky.feed.post/3l3pte3p2e325")}});
-  return commit_frame(seq, kBob, "app.bsky.feed.post/" + rkey,
+  return commit_frame(seq, repo, "app.bsky.feed.post/" + rkey,
                       Value(Map{{"$type", Value("app.bsky.feed.post")},
                                 {"createdAt", Value("2026-11-22T01:34:05.706Z")},
                                 {"text", Value("agreed")},
@@ -475,4 +488,93 @@ TEST_CASE("an op slipped into a genuine signed commit is refused with the whole 
   CHECK(has(log.text(), "delete of " + first_post + " is not what the commit's tree holds (bafyrei"));
   CHECK(has(h.metrics.render(), "causeway_firehose_commits_rejected_total{reason=\"op_not_in_commit\"} 2"));
   CHECK(h.lookups.size() == 1);  // Alice's first post only: the forgeries were refused before any key was needed
+}
+
+TEST_CASE("a frame whose processing throws is dropped and counted, and the stream goes on", "[firehose]") {
+  Harness h({kAlice});
+  h.throwing.insert(kBob);
+  CapturedLog log;
+  FirehoseConsumer::Next next = FirehoseConsumer::Next::reconnect;
+  CHECK_NOTHROW(next = h.consumer->process(reply_to_alice(14, "3l3qo2vuowo3a")));
+  CHECK(next == FirehoseConsumer::Next::keep_reading);
+  CHECK(h.events().empty());
+  CHECK(has(log.text(), "frame dropped"));
+  CHECK(has(h.metrics.render(), "causeway_firehose_frames_total{outcome=\"rejected\",reason=\"exception\"} 1"));
+  h.throwing.clear();
+  CHECK(h.consumer->process(reply_to_alice(15, "3l3qo2vuowo3b")) == FirehoseConsumer::Next::keep_reading);
+  CHECK(h.events().size() == 1);
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(15));
+}
+
+TEST_CASE("a repo keeps its key while re-resolving it fails, and its commits are still taken in", "[firehose]") {
+  Harness h({kAlice});
+  CapturedLog log;
+  h.consumer->process(reply_to_alice(14, "3l3qo2vuowo3c"));
+  REQUIRE(h.events().size() == 1);
+  h.current.erase(kBob);  // the directory is down, or answers garbage, for a while
+  h.now_us += 3600LL * 1'000'000 + 1'000'000;  // past the key's TTL: it is re-resolved, and that fails
+  h.consumer->process(reply_to_alice(15, "3l3qo2vuowo3d"));
+  h.consumer->process(reply_to_alice(16, "3l3qo2vuowo3e"));
+  CHECK(h.events().size() == 3);
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}, {kBob, false}});
+  h.now_us += 5 * 60LL * 1'000'000 + 1'000'000;  // past the failure TTL: tried again, still the key in hand
+  h.consumer->process(reply_to_alice(17, "3l3qo2vuowo3f"));
+  CHECK(h.events().size() == 4);
+  CHECK(h.lookups.size() == 3);
+  CHECK(!has(log.text(), "dropped"));
+  CHECK(!has(h.metrics.render(), "causeway_firehose_commits_rejected_total"));
+}
+
+TEST_CASE("an op listed twice in one commit makes one event", "[firehose]") {
+  Harness h({kAlice});
+  std::string twice = with_body(reply_to_alice(14, "3l3qo2vuowo3g"), [](Map& body) {
+    for (auto& [k, v] : body)
+      if (k == "ops") {
+        Array ops = v.as_array();
+        ops.push_back(ops[0]);
+        v = Value(std::move(ops));
+      }
+  });
+  REQUIRE(std::get<CommitEvent>(decode_frame(twice).value()).ops.size() == 2);
+  h.consumer->process(twice);
+  CHECK(h.events().size() == 1);
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(14));
+}
+
+TEST_CASE("new DIDs beyond the per-minute cap are not resolved: their commits are dropped as key_rate_limited",
+          "[firehose]") {
+  Harness h({kAlice});
+  h.verification.max_new_keys_per_minute = 1;
+  h.reopen();
+  CapturedLog log;
+  h.consumer->process(reply_to_alice(14, "3l3qo2vuowo3h"));                        // Bob: resolved
+  h.consumer->process(reply_to_alice(15, "3l3qo2vuowo3i", bob_key(), kCarol));     // Carol: over the cap
+  h.consumer->process(reply_to_alice(16, "3l3qo2vuowo3j"));                        // Bob: his key is in hand
+  CHECK(h.events().size() == 2);
+  CHECK(h.consumer->cursor() == std::optional<std::int64_t>(16));
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}});
+  CHECK(has(log.text(), "commit of " + kCarol + " at seq 15 dropped (1 ops to keep): key_rate_limited"));
+  CHECK(has(h.metrics.render(), "causeway_firehose_commits_rejected_total{reason=\"key_rate_limited\"} 1"));
+  h.now_us += 61LL * 1'000'000;  // a minute later Carol may be resolved
+  h.consumer->process(reply_to_alice(17, "3l3qo2vuowo3k", bob_key(), kCarol));
+  CHECK(h.events().size() == 3);
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}, {kCarol, false}});
+}
+
+TEST_CASE("new DIDs are not looked up once such lookups took the minute's time budget: key_rate_limited",
+          "[firehose]") {
+  Harness h({kAlice});  // the default budget: 15 s of lookups of new DIDs per minute
+  h.lookup_takes_us = {{kBob, 10'000'000}, {kCarol, 10'000'000}};  // their hosts answer slowly
+  CapturedLog log;
+  h.consumer->process(reply_to_alice(14, "3l3qo2vuowo3l"));                     // Bob: 10 s
+  h.consumer->process(reply_to_alice(15, "3l3qo2vuowo3m", bob_key(), kCarol));  // Carol: 10 s more
+  h.consumer->process(reply_to_alice(16, "3l3qo2vuowo3n", bob_key(), kDave));   // Dave: over the budget
+  h.consumer->process(reply_to_alice(17, "3l3qo2vuowo3o"));                     // Bob: his key is in hand
+  CHECK(h.events().size() == 3);
+  CHECK(h.lookups == std::vector<std::pair<std::string, bool>>{{kBob, false}, {kCarol, false}});
+  CHECK(has(log.text(), "commit of " + kDave + " at seq 16 dropped (1 ops to keep): key_rate_limited"));
+  h.now_us += 61LL * 1'000'000;
+  h.consumer->process(reply_to_alice(18, "3l3qo2vuowo3p", bob_key(), kDave));
+  CHECK(h.events().size() == 4);
+  CHECK(h.lookups.size() == 3);
 }

@@ -537,6 +537,7 @@ class FakeIdentityService : public LoopbackServer {
       res.set_content(it->second.dump(), "application/did+ld+json");
     });
     server.Get("/.well-known/did.json", [this](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(web_delay);
       std::lock_guard lock(mu);
       ++document_fetches;
       res.set_content(documents[web_did].dump(), "application/json");
@@ -562,6 +563,7 @@ class FakeIdentityService : public LoopbackServer {
   std::mutex mu;
   std::map<std::string, std::string> handles;
   std::map<std::string, json> documents;
+  std::chrono::milliseconds web_delay{0};  // how long the did:web host takes to answer
   std::string web_did;
   int handle_lookups = 0, document_fetches = 0;
 };
@@ -664,4 +666,80 @@ TEST_CASE("identity: did:web over http when private addresses are allowed, and f
   CHECK_FALSE(resolver.resolve_handle("not a handle").ok());
   CHECK(resolver.resolve_did("did:example:123").error() ==
         "did:example:123: only did:plc and did:web are atproto DID methods");
+}
+
+TEST_CASE("identity: a hostile DID document with fields of the wrong type is refused, not thrown", "[identity]") {
+  IdentityEnv env;
+  env.service.start();
+  env.service.web_did = "did:web:localhost%3A" + std::to_string(env.service.port());
+  IdentityResolver resolver = env.resolver();
+  json good = FakeIdentityService::document(env.service.web_did, "web.test");
+  enum class Expect { wrong_id, refused, no_key, accepted };
+  std::vector<std::pair<json, Expect>> hostile;
+  for (json id : {json(42), json(nullptr), json::array({env.service.web_did}), json::object({{"a", 1}})}) {
+    json doc = good;
+    doc["id"] = id;
+    hostile.emplace_back(doc, Expect::wrong_id);
+  }
+  for (const char* field : {"alsoKnownAs", "verificationMethod", "service"}) {
+    json doc = good;
+    doc[field] = 7;
+    hostile.emplace_back(doc, std::string(field) == "verificationMethod" ? Expect::no_key : Expect::accepted);
+  }
+  json bad_key = good;
+  bad_key["verificationMethod"][0]["type"] = 5;
+  hostile.emplace_back(bad_key, Expect::refused);
+  json bad_key_id = good;
+  bad_key_id["verificationMethod"][0]["id"] = json::array();
+  hostile.emplace_back(bad_key_id, Expect::no_key);
+  for (const auto& [doc, expect] : hostile) {
+    INFO(doc.dump());
+    REQUIRE(resolver.invalidate(env.service.web_did).ok());  // not the copy cached from the last round
+    {
+      std::lock_guard lock(env.service.mu);
+      env.service.documents[env.service.web_did] = doc;
+    }
+    Result<DidDocument> found = make_error("not called");
+    CHECK_NOTHROW(found = resolver.resolve_did(env.service.web_did));
+    switch (expect) {
+      case Expect::wrong_id:
+        REQUIRE_FALSE(found.ok());
+        CHECK(found.error().find("the document is about a non-string id, not " + env.service.web_did) !=
+              std::string::npos);
+        break;
+      case Expect::refused: CHECK_FALSE(found.ok()); break;
+      case Expect::no_key:
+        REQUIRE(found.ok());
+        CHECK_FALSE(found->signing_key.has_value());
+        break;
+      case Expect::accepted:
+        REQUIRE(found.ok());
+        CHECK(found->signing_key.has_value());
+        break;
+    }
+  }
+
+  // A cached handle entry that is not what this code writes (an older build, a damaged store): resolved afresh.
+  env.service.handles = {{"web.test", env.service.web_did}};
+  REQUIRE(env.store
+              ->put(Family::actors, "handle/web.test", json{{"did", 5}, {"fetched_us", env.time.now_us.load()}}.dump(),
+                    Durability::buffered)
+              .ok());
+  Result<std::string> did = make_error("not called");
+  CHECK_NOTHROW(did = resolver.resolve_handle("web.test"));
+  REQUIRE(did.ok());
+  CHECK(*did == env.service.web_did);
+}
+
+TEST_CASE("identity: a DID document lookup given its own time limit gives up when the host is slower", "[identity]") {
+  IdentityEnv env;
+  env.service.start();
+  env.service.web_did = "did:web:localhost%3A" + std::to_string(env.service.port());
+  env.service.documents[env.service.web_did] = FakeIdentityService::document(env.service.web_did, "web.test");
+  env.service.web_delay = std::chrono::milliseconds(1500);
+  IdentityResolver resolver = env.resolver();  // the resolver's own limit: 10 s
+  auto hurried = resolver.resolve_did(env.service.web_did, std::chrono::milliseconds(300));
+  REQUIRE_FALSE(hurried.ok());
+  CHECK(hurried.error().find("cannot be fetched") != std::string::npos);
+  CHECK(resolver.resolve_did(env.service.web_did).ok());  // with the resolver's own limit the answer comes
 }
