@@ -170,7 +170,7 @@ bridges:
   say("running; Ctrl-C stops everything");
   console.log(`causeway          ${origin}  (status: build/causeway status --config var/demo/causeway.yaml)`);
   console.log(`  group           ${group}`);
-  console.log(`  metrics         ${origin}/metrics`);
+  console.log(`  metrics         curl --unix-socket var/demo/data/admin.sock http://localhost/metrics  (admin listener)`);
   console.log(`Bluesky PDS       ${pds}  (firehose ${pds.replace("http", "ws")}/xrpc/com.atproto.sync.subscribeRepos)`);
   console.log(`PLC directory     ${plc}`);
   console.log(`Fedify server     ${fedify}  (alice: ${fedify}/users/alice)`);
