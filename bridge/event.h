@@ -75,10 +75,15 @@ struct Facet {
 };
 
 struct Content {
-  std::string text;  // plain UTF-8
+  std::string title;  // the headline of an Article/Page/Video (AS2 `name`); "" for notes
+  std::string text;   // plain UTF-8
   std::vector<Facet> facets;
-  std::vector<std::string> languages;  // BCP-47 tags
-  std::string content_warning;
+  std::vector<std::string> languages;  // BCP-47 tags, the primary language first
+  std::string content_warning;         // shown before the text (AS2 `summary` of a Note)
+  std::string excerpt;                 // a teaser of a long text (AS2 `summary` of an Article)
+  // Hashtags the author attached that have no place in the text (AS2 `tag` entries not anchored,
+  // Bluesky's record-level `tags`), without '#'.
+  std::vector<std::string> tags;
   std::vector<std::string> labels;  // sensitivity labels (Bluesky self-label values)
   std::string html;                 // the original HTML of ActivityPub posts
 
@@ -94,6 +99,25 @@ struct Media {
   std::uint32_t height = 0;
 
   bool operator==(const Media&) const = default;
+};
+
+// A link preview: the external page a post is about (Lemmy link posts, Bluesky link cards).
+struct LinkCard {
+  std::string url;
+  std::string title;
+  std::string description;
+  std::string thumb_url;
+
+  bool operator==(const LinkCard&) const = default;
+};
+
+// What a post shows besides its text and media: the post it quotes and the page it links to.
+struct Embed {
+  // The quoted post: an AP object id or URL, or an at-uri with its CID.
+  std::optional<NativeRef> quote;
+  std::optional<LinkCard> link;
+
+  bool operator==(const Embed&) const = default;
 };
 
 enum class Visibility { public_, unlisted, followers_only, direct };
@@ -114,6 +138,7 @@ struct Event {
   Thread thread;
   Content content;
   std::vector<Media> media;
+  Embed embed;
   Audience audience;
   std::int64_t created_at_us = 0;   // as claimed by the source, microseconds since the epoch
   std::int64_t received_at_us = 0;  // when causeway received it

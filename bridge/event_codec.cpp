@@ -118,8 +118,11 @@ std::string encode_event(const Event& e) {
   if (e.thread.root) j["root"] = encode_ref(*e.thread.root);
 
   json content = json::object();
+  put_if(content, "title", e.content.title);
   put_if(content, "text", e.content.text);
   put_if(content, "cw", e.content.content_warning);
+  put_if(content, "excerpt", e.content.excerpt);
+  if (!e.content.tags.empty()) content["tags"] = e.content.tags;
   put_if(content, "html", e.content.html);
   if (!e.content.languages.empty()) content["langs"] = e.content.languages;
   if (!e.content.labels.empty()) content["labels"] = e.content.labels;
@@ -138,6 +141,16 @@ std::string encode_event(const Event& e) {
     if (m.height) mj["height"] = m.height;
     j["media"].push_back(mj);
   }
+  json embed = json::object();
+  if (e.embed.quote) embed["quote"] = encode_ref(*e.embed.quote);
+  if (const auto& l = e.embed.link) {
+    json lj = {{"url", l->url}};
+    put_if(lj, "title", l->title);
+    put_if(lj, "description", l->description);
+    put_if(lj, "thumb", l->thumb_url);
+    embed["link"] = lj;
+  }
+  if (!embed.empty()) j["embed"] = embed;
   json audience = {{"visibility", to_string(e.audience.visibility)}};
   put_if(audience, "group", e.audience.group);
   j["audience"] = audience;
@@ -173,8 +186,11 @@ Result<Event> decode_event(std::string_view bytes) {
     e.thread.parent = decode_optional_ref(j, "parent");
     e.thread.root = decode_optional_ref(j, "root");
     const json& content = get_object(j, "content");
+    e.content.title = get_string(content, "title");
     e.content.text = get_string(content, "text");
     e.content.content_warning = get_string(content, "cw");
+    e.content.excerpt = get_string(content, "excerpt");
+    e.content.tags = get_strings(content, "tags");
     e.content.html = get_string(content, "html");
     e.content.languages = get_strings(content, "langs");
     e.content.labels = get_strings(content, "labels");
@@ -198,6 +214,14 @@ Result<Event> decode_event(std::string_view bytes) {
                            get_string(mj, "alt"), get_int<std::uint32_t>(mj, "width"),
                            get_int<std::uint32_t>(mj, "height")});
       }
+    }
+    const json& embed = get_object(j, "embed");
+    e.embed.quote = decode_optional_ref(embed, "quote");
+    if (embed.contains("link")) {
+      const json& lj = get_object(embed, "link");
+      e.embed.link = LinkCard{get_string(lj, "url"), get_string(lj, "title"), get_string(lj, "description"),
+                              get_string(lj, "thumb")};
+      if (e.embed.link->url.empty()) throw DecodeFailure("a link card has no url");
     }
     const json& audience = get_object(j, "audience");
     e.audience.visibility = enum_from<Visibility>(audience.value("visibility", json()), kVisibilityNames,

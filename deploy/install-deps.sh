@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost-dev libboost-system-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev
   librocksdb-dev libsodium-dev catch2 libyaml-cpp-dev libsecp256k1-dev libspdlog-dev libfmt-dev
-  libutf8proc-dev libgumbo-dev zlib1g-dev clang libclang-rt-14-dev"
+  libutf8proc-dev libgumbo-dev libcmark-dev zlib1g-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

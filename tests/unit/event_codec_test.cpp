@@ -25,6 +25,11 @@ Event bluesky_reply() {
   e.content.languages = {"en", "de"};
   e.content.content_warning = "strike talk";
   e.content.labels = {"graphic-media"};
+  e.content.title = "Strike vote tonight";
+  e.content.excerpt = "What the vote is about";
+  e.content.tags = {"labour", "nopasaran"};
+  e.embed.quote = NativeRef{Network::atproto, "at://did:plc:carol/app.bsky.feed.post/3kq", "bafyreiquote"};
+  e.embed.link = LinkCard{"https://news.example/vote", "The vote", "Why it matters", "https://news.example/t.jpg"};
   e.media = {{"https://cdn.example/img.jpg", "image/jpeg", 123456, "A picket line", 1200, 800}};
   e.audience = {Visibility::unlisted, "https://bridge.example/ap/group/townhall"};
   e.created_at_us = 1700000000123456;
