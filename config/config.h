@@ -74,6 +74,12 @@ enum class BlueskyPosting { open, followers, approved };
 // straight to causeway by actors the group has announced before; anyone: every public reply.
 enum class FediverseReplies { via_group, members, anyone };
 
+// A row of the content-warning -> Bluesky self-label table (mirror.labels).
+struct LabelRuleConfig {
+  std::string label;
+  std::vector<std::string> words;
+};
+
 struct MirrorConfig {
   MirrorDirection replies = MirrorDirection::both;
   MirrorDirection likes = MirrorDirection::both;
@@ -82,6 +88,11 @@ struct MirrorConfig {
   // An edited fediverse post: putRecord in place (Bluesky's app does not show edits), or delete
   // the copy and post it again (it then loses its likes and replies).
   enum class Updates { put, recreate } updates = Updates::put;
+  // Which content warnings and hashtags give a post which self-label on Bluesky; unset: the
+  // built-in table (see protocols/atproto/post_render.h).
+  std::optional<std::vector<LabelRuleConfig>> labels;
+  // The self-label for media marked sensitive that no rule labelled; "" for none.
+  std::string sensitive_media_label = "graphic-media";
 };
 
 // Who is never bridged: fediverse domains (subdomains included) and Bluesky accounts by DID or

@@ -183,7 +183,27 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
       bridge.bluesky = side;
     }
   }
-  if (auto mirror = m->map("mirror", {"replies", "likes", "reposts", "long_posts", "updates"}, false)) {
+  if (auto mirror = m->map("mirror", {"replies", "likes", "reposts", "long_posts", "updates", "labels", "sensitive_media_label"}, false)) {
+    static const std::initializer_list<const char*> kSelfLabels = {"porn", "sexual", "nudity", "graphic-media"};
+    if (mirror->has("labels")) {
+      std::vector<LabelRuleConfig> rules;
+      if (auto table = mirror->map("labels", kSelfLabels, false))
+        for (const char* label : kSelfLabels) {
+          if (!table->has(label)) continue;
+          LabelRuleConfig rule{label, {}};
+          for (const Located& item : table->list(label)) {
+            if (!item.node.IsScalar() || item.node.Scalar().empty()) {
+              reader.error(item.mark, item.path, "expected a word or hashtag (without '#'), got " + describe_node(item.node));
+              continue;
+            }
+            rule.words.push_back(item.node.Scalar());
+          }
+          rules.push_back(std::move(rule));
+        }
+      bridge.mirror.labels = std::move(rules);
+    }
+    if (auto label = mirror->choice("sensitive_media_label", {"porn", "sexual", "nudity", "graphic-media", "none"}))
+      bridge.mirror.sensitive_media_label = *label == "none" ? "" : *label;
     if (auto u = mirror->choice("updates", {"put", "recreate"}))
       bridge.mirror.updates = *u == "recreate" ? MirrorConfig::Updates::recreate : MirrorConfig::Updates::put;
     for (auto [key, slot] : {std::pair{"replies", &bridge.mirror.replies}, std::pair{"likes", &bridge.mirror.likes},

@@ -8,7 +8,8 @@
 #include "bridge/base/clock.h"
 #include "bridge/rich_text.h"
 #include "config/secret_value.h"
-#include "protocols/atproto/post_text.h"
+#include "bridge/daemon/post_options.h"
+#include "protocols/atproto/post_render.h"
 
 namespace causeway {
 namespace {
@@ -16,33 +17,6 @@ namespace {
 constexpr const char* kPost = "app.bsky.feed.post";
 constexpr std::size_t kMaxImageBytes = 1'000'000;  // Bluesky's limit for images in posts
 constexpr std::int64_t kLoginRetryUs = 60'000'000;  // a failing account is tried again after a minute
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-bool contains_word(const std::string& text, std::initializer_list<const char*> words) {
-  std::string lower = text;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* w : words)
-    if (lower.find(w) != std::string::npos) return true;
-  return false;
-}
-
-// Content warnings have no Bluesky equivalent; the ones that name adult or graphic content become
-// the matching self-labels (the CW text itself is kept as a line of the post).
-std::vector<std::string> labels_for(const Event& event) {
-  const std::string& cw = event.content.content_warning;
-  bool sensitive = std::find(event.content.labels.begin(), event.content.labels.end(), "sensitive") != event.content.labels.end();
-  if (contains_word(cw, {"nude", "nudity"})) return {"nudity"};
-  if (contains_word(cw, {"nsfw", "lewd", "porn", "sex", "18+"})) return {"sexual"};
-  if (contains_word(cw, {"gore", "blood", "violence", "graphic"})) return {"graphic-media"};
-  if (sensitive && !event.media.empty()) return {"graphic-media"};
-  return {};
-}
-
 
 // The router lets only an item's author change or remove its copy; checked again where it happens.
 std::optional<StepOutcome> not_the_author(const BlueskyCopy& copy, const Event& event) {
@@ -129,77 +103,23 @@ StepOutcome BlueskyWriter::from_error(const atproto::XrpcError& error, const std
   return {Step::retry, error.describe(), std::nullopt};
 }
 
-Result<std::vector<atproto::PostFields>> BlueskyWriter::render(const BridgeConfig& bridge, const Event& event,
-                                                               std::vector<std::string>& notes) {
-  RichText body{event.content.text, event.content.facets};
-  // Bluesky mentions name DIDs: a bridged Bluesky user stays a mention, anyone else becomes a link.
-  for (auto& f : body.facets) {
-    if (f.type != Facet::Type::mention) continue;
-    if (auto did = d_.bridged_did ? d_.bridged_did(f.target) : std::nullopt) f.target = *did;
-    else f.type = Facet::Type::link;
-  }
-  RichText full;
-  if (!bridge.attribution.empty()) {
-    MemberProfile who;
-    if (auto p = d_.member_profile ? d_.member_profile(event.actor.id) : Result<MemberProfile>(make_error("no lookup")))
-      who = *p;
-    else
-      who.handle = host_of_url(event.actor.id);
-    std::string line = replace_all(bridge.attribution, "{name}", who.name.empty() ? who.handle : who.name);
-    line = replace_all(line, "{handle}", who.handle);
-    full.text = line + "\n";
-  }
-  if (!event.content.content_warning.empty()) full.text += "CW: " + event.content.content_warning + "\n\n";
-  full.append(body);
-  const std::string& original = event.origin.object.id;
-  bool has_images = std::any_of(event.media.begin(), event.media.end(),
-                                [](const Media& m) { return m.mime_type.rfind("image/", 0) == 0; });
-  if (has_images) {
-    // Images take the embed, so the link to the original goes in the text.
-    full.append("\n\n");
-    full.append(Facet::Type::link, original, original);
-  }
-  atproto::PostLimits limits;
-  std::vector<RichText> parts;
-  if (bridge.mirror.long_posts == LongPosts::truncate) {
-    parts.push_back(atproto::truncate_post(full, limits, original));
-  } else {
-    parts = atproto::split_post(full, limits);
-    if (parts.size() > 1) notes.push_back("long post: a thread of " + std::to_string(parts.size()) + " posts");
-  }
-  if (parts.empty()) return make_error("the post has no text to carry");
-  // A claimed time far off (before 2000, or over a day ahead) is not used: receipt time is closer.
-  std::int64_t created = event.created_at_us;
-  if (created < 946'684'800'000'000LL || created > event.received_at_us + 86'400'000'000LL) created = event.received_at_us;
-  std::vector<atproto::PostFields> out;
-  for (auto& part : parts) {
-    atproto::PostFields f;
-    f.text = std::move(part.text);
-    f.facets = std::move(part.facets);
-    f.created_at = atproto::atproto_datetime(created);
-    f.langs = event.content.languages;
-    f.labels = labels_for(event);
-    out.push_back(std::move(f));
-  }
-  return out;
+Result<atproto::RenderedPost> BlueskyWriter::render(const BridgeConfig& bridge, const Event& event) {
+  atproto::PostContext context;
+  if (d_.member_profile)
+    if (auto p = d_.member_profile(event.actor.id)) context.author = {p->name, p->handle};
+  context.mention_did = d_.bridged_did;
+  context.bluesky_copy = [this](const NativeRef& quoted) -> std::optional<atproto::PostRef> {
+    auto copy = idmap_.bluesky_copy(quoted.id);
+    if (!copy.ok() || !copy->has_value() || (*copy)->records.empty()) return std::nullopt;
+    return atproto::PostRef{(*copy)->records.front().uri, (*copy)->records.front().cid};
+  };
+  return atproto::render_post(event, post_options_for(bridge), context);
 }
 
-std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClient& client, const Event& event,
+std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClient& client, const std::vector<Media>& media,
                                                               std::vector<std::string>& notes) {
   std::vector<atproto::ImageEmbed> images;
-  for (const auto& m : event.media) {
-    if (m.mime_type.rfind("image/", 0) != 0) {
-      notes.push_back((m.mime_type.empty() ? "attachment" : m.mime_type) + " not carried (only images are): " + m.url);
-      continue;
-    }
-    if (images.size() == 4) {
-      notes.push_back("more than 4 images: " + m.url + " not carried");
-      continue;
-    }
-    if (m.size > kMaxImageBytes) {
-      notes.push_back("image over 1 MB not carried: " + m.url);
-      continue;
-    }
+  for (const auto& m : media) {
     HttpRequest request{"GET", m.url, {{"Accept", "image/*"}}, ""};
     FetchResult r = d_.http.fetch(request, FetchLimits{kMaxImageBytes + 1, std::chrono::seconds(20), 3});
     if (!r.ok() || r.response.status != 200) {
@@ -224,6 +144,20 @@ std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClien
   return images;
 }
 
+void BlueskyWriter::attach_images(atproto::XrpcClient& client, const Event& event, atproto::RenderedPost& rendered,
+                                  std::vector<std::string>& notes) {
+  if (rendered.images.empty()) return;
+  atproto::PostFields& first = rendered.parts.front();
+  first.images = upload_images(client, rendered.images, notes);
+  // No image could be carried: the post gets the card a text post gets (its link is in the text).
+  if (first.images.empty() && !first.quote) {
+    atproto::PostAuthor author;
+    if (d_.member_profile)
+      if (auto p = d_.member_profile(event.actor.id)) author = {p->name, p->handle};
+    atproto::add_card(first, event, author);
+  }
+}
+
 StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
                                 WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id))
@@ -243,18 +177,11 @@ StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient&
       return {Step::give_up, "it replies to a post that is not on Bluesky (" + event.thread.parent->id + ")", std::nullopt};
     }
   }
-  auto parts = render(bridge, event, notes);
-  if (!parts) return {Step::give_up, parts.error(), std::nullopt};
-  auto images = upload_images(client, event, notes);
-  if (!images.empty()) {
-    (*parts)[0].images = std::move(images);
-  } else {
-    MemberProfile who;
-    if (d_.member_profile)
-      if (auto p = d_.member_profile(event.actor.id)) who = *p;
-    (*parts)[0].card_uri = event.origin.object.id;
-    (*parts)[0].card_title = "Original post" + (who.handle.empty() ? std::string() : " by @" + who.handle);
-  }
+  auto rendered = render(bridge, event);
+  if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
+  notes = rendered->notes;
+  auto* parts = &rendered->parts;
+  attach_images(client, event, *rendered, notes);
   std::int64_t micros = event_id_time_us(event.id);
   unsigned sequence = event_id_sequence(event.id);
   std::vector<StrongRef> refs;
@@ -344,13 +271,12 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
     if (made.step == Step::done) made.message += "\nedited: deleted and posted again (mirror.updates: recreate)";
     return made;
   }
-  std::vector<std::string> notes;
-  auto parts = render(bridge, event, notes);
-  if (!parts) return {Step::give_up, parts.error(), std::nullopt};
+  auto rendered = render(bridge, event);
+  if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
+  std::vector<std::string> notes = rendered->notes;
+  auto* parts = &rendered->parts;
   const BlueskyCopy& old = **copy;
-  auto images = upload_images(client, event, notes);
-  if (!images.empty()) (*parts)[0].images = std::move(images);
-  else (*parts)[0].card_uri = target;
+  attach_images(client, event, *rendered, notes);
   std::int64_t micros = event_id_time_us(event.id);
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {

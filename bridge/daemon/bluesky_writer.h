@@ -26,6 +26,7 @@
 #include "bridge/router.h"
 #include "config/config.h"
 #include "protocols/atproto/post_record.h"
+#include "protocols/atproto/post_render.h"
 #include "protocols/atproto/xrpc_client.h"
 #include "protocols/net/http_client.h"
 #include "storage/secret_vault.h"
@@ -73,10 +74,12 @@ class BlueskyWriter {
   StepOutcome update(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
   StepOutcome remove(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
   StepOutcome from_error(const atproto::XrpcError& error, const std::string& bridge);
-  // The post's parts as records, without reply refs and images (the caller adds those).
-  Result<std::vector<atproto::PostFields>> render(const BridgeConfig& bridge, const Event& event,
-                                                  std::vector<std::string>& notes);
-  std::vector<atproto::ImageEmbed> upload_images(atproto::XrpcClient& client, const Event& event,
+  // The post's parts as records, without reply refs and image blobs (the caller adds those).
+  Result<atproto::RenderedPost> render(const BridgeConfig& bridge, const Event& event);
+  // Uploads the images the renderer chose into the first part; a card when none could be.
+  void attach_images(atproto::XrpcClient& client, const Event& event, atproto::RenderedPost& rendered,
+                     std::vector<std::string>& notes);
+  std::vector<atproto::ImageEmbed> upload_images(atproto::XrpcClient& client, const std::vector<Media>& media,
                                                  std::vector<std::string>& notes);
   atproto::XrpcClient* client_for(const BridgeConfig& bridge, std::string& error);
   void set_failing(const std::string& bridge, bool failing);

@@ -9,6 +9,7 @@
 
 #include "bridge/base/log.h"
 #include "bridge/daemon/daemon.h"
+#include "bridge/daemon/convert_command.h"
 #include "bridge/daemon/inspect_command.h"
 #include "bridge/daemon/bridge_command.h"
 #include "bridge/daemon/members_command.h"
@@ -79,6 +80,8 @@ const std::vector<Subcommand>& subcommands() {
        cmd_check_config},
       {"inspect", "look at AT Protocol data: identifiers, DAG-CBOR, firehose frames, repo CARs",
        kInspectUsage, kInspectArgs, run_inspect},
+      {"convert", "show what the bridge would write for a post, without writing it", kConvertUsage, kConvertArgs,
+       run_convert},
       {"members", "approve or deny people asking to join a hosted group", kMembersUsage, kMembersArgs, run_members},
       {"queue", "list deliveries that gave up, and send them again", kQueueUsage, kQueueArgs, run_queue},
       {"why", "say what the bridge did with an id, and why", kWhyUsage, kWhyArgs, run_why},

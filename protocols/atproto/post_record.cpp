@@ -47,6 +47,7 @@ json post_record(const PostFields& post) {
   }
   if (post.reply)
     record["reply"] = {{"root", strong_ref(post.reply->root)}, {"parent", strong_ref(post.reply->parent)}};
+  json media;
   if (!post.images.empty()) {
     json images = json::array();
     for (size_t i = 0; i < post.images.size() && i < 4; ++i) {
@@ -55,11 +56,21 @@ json post_record(const PostFields& post) {
       if (img.width && img.height) item["aspectRatio"] = {{"width", img.width}, {"height", img.height}};
       images.push_back(item);
     }
-    record["embed"] = {{"$type", "app.bsky.embed.images"}, {"images", images}};
+    media = {{"$type", "app.bsky.embed.images"}, {"images", images}};
   } else if (post.card_uri) {
-    record["embed"] = {{"$type", "app.bsky.embed.external"},
-                       {"external",
-                        {{"uri", *post.card_uri}, {"title", post.card_title}, {"description", post.card_description}}}};
+    media = {{"$type", "app.bsky.embed.external"},
+             {"external", {{"uri", *post.card_uri}, {"title", post.card_title}, {"description", post.card_description}}}};
+  }
+  if (post.quote) {
+    json quoted = {{"$type", "app.bsky.embed.record"}, {"record", strong_ref(*post.quote)}};
+    // With images: recordWithMedia. A card beside a quote is left out (the renderer puts only a
+    // card to the original there, whose link is in the text of quoting posts anyway).
+    if (!post.images.empty())
+      record["embed"] = {{"$type", "app.bsky.embed.recordWithMedia"}, {"record", quoted}, {"media", media}};
+    else
+      record["embed"] = quoted;
+  } else if (!media.is_null()) {
+    record["embed"] = media;
   }
   return record;
 }

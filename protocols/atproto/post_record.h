@@ -38,6 +38,8 @@ struct PostFields {
   std::vector<std::string> labels;  // self-labels
   std::optional<ReplyRefs> reply;
   std::vector<ImageEmbed> images;  // up to 4
+  // A quoted post: app.bsky.embed.record, or recordWithMedia together with images.
+  std::optional<PostRef> quote;
   // A link card (used when there are no images): where, its title and description.
   std::optional<std::string> card_uri;
   std::string card_title, card_description;

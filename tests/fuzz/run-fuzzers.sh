@@ -8,7 +8,7 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership"
+TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership convert"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
@@ -29,6 +29,15 @@ seed "$corpus/jetstream" tests/fuzz/seeds/jetstream/*.json
 seed "$corpus/lexicon" tests/fuzz/seeds/lexicon/*.bin
 seed "$corpus/html" tests/fuzz/seeds/html/*
 seed "$corpus/key_ownership" tests/fuzz/seeds/key_ownership/*
+# fuzz_convert's first byte picks the direction: even to Bluesky (AS2 in), odd to the fediverse.
+mkdir -p "$corpus/convert"
+n=0
+for f in $(find tests/data/activitypub -name '*.json' 2>/dev/null); do
+  n=$((n + 1)); { printf '\000'; cat "$f"; } > "$corpus/convert/ap-$n"
+done
+for f in $(find tests/data/atproto/posts -name '*.json' 2>/dev/null); do
+  n=$((n + 1)); { printf '\001'; cat "$f"; } > "$corpus/convert/at-$n"
+done
 
 status=0
 for target in $TARGETS; do

@@ -1,0 +1,110 @@
+#include "bridge/daemon/convert.h"
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/daemon/post_options.h"
+#include "protocols/activitypub/as2.h"
+#include "protocols/activitypub/note_event.h"
+#include "protocols/atproto/post_render.h"
+
+namespace causeway {
+namespace {
+
+using nlohmann::json;
+namespace ap = activitypub;
+
+// The blob a preview shows where the writer would put what uploadBlob answers.
+json blob_placeholder(const Media& m) {
+  return {{"$type", "blob"},
+          {"ref", {{"$link", "(upload of " + m.url + ")"}}},
+          {"mimeType", m.mime_type.empty() ? "image/jpeg" : m.mime_type},
+          {"size", m.size}};
+}
+
+// An Event as the inbox would read it: an activity, or a bare object as if Created by its author.
+Result<Event> fediverse_event(const std::string& input) {
+  auto parsed = ap::parse_as2(input);
+  if (!parsed) return make_error(parsed.error());
+  json doc = std::move(*parsed);
+  std::string type = ap::string_member(doc, "type");
+  bool activity = doc.contains("actor") && doc.contains("object");
+  if (!activity) {
+    std::string author;
+    if (auto it = doc.find("attributedTo"); it != doc.end()) author = ap::id_of(*it).value_or("");
+    if (author.empty()) return make_error("the object names no author (attributedTo)");
+    doc = json{{"id", ap::string_member(doc, "id") + "#create"}, {"type", "Create"}, {"actor", author},
+               {"to", doc.value("to", json::array())}, {"cc", doc.value("cc", json::array())}, {"object", doc}};
+  }
+  auto view = ap::view_activity(doc);
+  if (!view) return make_error(view.error());
+  Event e;
+  e.kind = EventKind::post;
+  e.origin.network = Network::activitypub;
+  e.origin.activity_id = view->id;
+  e.origin.object = {Network::activitypub, view->object_id.value_or(view->id), ""};
+  e.actor.id = view->actor;
+  if (view->type != "Create" && view->type != "Update")
+    return make_error("a " + view->type + " is not a post: only Create and Update become Bluesky posts");
+  if (!view->object || !view->object->is_object()) return make_error("the activity does not embed its object");
+  ap::read_object(*view->object, e);
+  if (e.thread.parent) e.kind = EventKind::reply;
+  json addressing{{"to", view->to}, {"cc", view->cc}};
+  e.audience.visibility = ap::visibility_of(addressing);
+  if (!e.may_cross()) return make_error("only public and unlisted posts cross the bridge; this one is " +
+                                        std::string(to_string(e.audience.visibility)));
+  return e;
+}
+
+}  // namespace
+
+int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
+  try {
+    auto event = fediverse_event(input);
+    if (!event) {
+      reason = event.error();
+      return kConvertRefused;
+    }
+    if (event->received_at_us == 0) event->received_at_us = event->created_at_us;
+    if (!setup.group_id.empty() && event->audience.group.empty()) event->audience.group = setup.group_id;
+    atproto::PostOptions options = setup.bridge ? post_options_for(*setup.bridge) : atproto::PostOptions{};
+    atproto::PostContext context;
+    std::string own_prefix = setup.public_url + "/ap/did:";
+    // Mentions of Bluesky users bridged here are mentions on Bluesky; the fediverse side already
+    // reads Bridgy Fed's bridged users as DIDs.
+    context.mention_did = [own_prefix](const std::string& id) -> std::optional<std::string> {
+      if (id.rfind(own_prefix, 0) == 0) return id.substr(own_prefix.size() - 4);
+      return std::nullopt;
+    };
+    auto rendered = atproto::render_post(*event, options, context);
+    if (!rendered) {
+      reason = rendered.error();
+      return kConvertRefused;
+    }
+    json records = json::array();
+    for (std::size_t i = 0; i < rendered->parts.size(); ++i) {
+      atproto::PostFields f = rendered->parts[i];
+      if (i == 0)
+        for (const auto& m : rendered->images) f.images.push_back(atproto::ImageEmbed{blob_placeholder(m), m.alt, m.width, m.height});
+      if (i > 0) f.reply = atproto::ReplyRefs{{"(part 1)", "(part 1)"}, {"(part " + std::to_string(i) + ")", "(part " + std::to_string(i) + ")"}};
+      else if (event->thread.parent)
+        f.reply = atproto::ReplyRefs{{"(copy of the thread's root)", ""}, {"(copy of " + event->thread.parent->id + ")", ""}};
+      records.push_back(atproto::post_record(f));
+    }
+    json images = json::array();
+    for (const auto& m : rendered->images)
+      images.push_back({{"url", m.url}, {"alt", m.alt}, {"mimeType", m.mime_type}});
+    json result = {{"records", records}, {"images", images}, {"why", rendered->notes}};
+    out = result.dump(2);
+    return kConvertOk;
+  } catch (const std::exception& e) {
+    reason = std::string("cannot convert: ") + e.what();
+    return kConvertRefused;
+  }
+}
+
+int convert_to_fediverse(const std::string&, const ConvertSetup&, std::string&, std::string& reason) {
+  reason = "not yet";
+  return kConvertRefused;
+}
+
+}  // namespace causeway

@@ -1,0 +1,91 @@
+#include "bridge/daemon/convert_command.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/daemon/convert.h"
+#include "config/config_loader.h"
+
+namespace causeway {
+namespace {
+
+using nlohmann::json;
+constexpr std::size_t kMaxInputBytes = 1 << 20;  // what the inbox accepts for one activity
+
+}  // namespace
+
+const char* const kConvertUsage =
+    "Usage: causeway convert --to bluesky|fediverse [--bridge NAME --config FILE] FILE|-\n"
+    "\n"
+    "Shows what the bridge would write for a post, without writing anything (no network).\n"
+    "  --to bluesky    FILE is an ActivityPub activity or object (JSON); prints the post records\n"
+    "                  the mirror account would write (a thread as a list), the images it would\n"
+    "                  upload, and under \"why\" what it leaves out or changes.\n"
+    "  --to fediverse  FILE is an app.bsky.feed.post record (JSON), optionally wrapped as\n"
+    "                  {\"uri\": ..., \"cid\": ..., \"author\": {\"did\": ..., \"handle\": ...}, \"record\": {...}};\n"
+    "                  prints the Note and the activity that would be sent.\n"
+    "  --bridge NAME --config FILE  apply that bridge's options (attribution, long posts, labels)\n"
+    "  FILE            the input, or - for standard input\n"
+    "\n"
+    "Exit codes: 0 converted, 1 refused (the reason is printed), 2 usage error.\n";
+
+int run_convert(const ParsedArgs& args) {
+  const std::string& to = *args.option("to");
+  if (to != "bluesky" && to != "fediverse") {
+    std::cerr << "causeway convert: --to must be bluesky or fediverse, not \"" << to << "\"\n\n" << kConvertUsage;
+    return kExitUsage;
+  }
+  const std::string* bridge_name = args.option("bridge");
+  const std::string* config_file = args.option("config");
+  if ((bridge_name == nullptr) != (config_file == nullptr)) {
+    std::cerr << "causeway convert: --bridge and --config go together\n\n" << kConvertUsage;
+    return kExitUsage;
+  }
+  ConvertSetup setup;
+  std::optional<Config> config;
+  if (config_file) {
+    ConfigLoadResult loaded = load_config(*config_file, std::filesystem::current_path());
+    if (!loaded.config) {
+      for (const auto& line : loaded.errors) std::cerr << line << '\n';
+      return kExitUsage;
+    }
+    config = std::move(*loaded.config);
+    for (const auto& b : config->bridges)
+      if (b.name == *bridge_name) setup.bridge = &b;
+    if (!setup.bridge) {
+      std::cerr << "causeway convert: " << *config_file << " has no bridge named \"" << *bridge_name << "\"\n";
+      return kExitUsage;
+    }
+    setup.public_url = config->server.public_url.scheme + "://" + config->server.public_url.authority();
+  }
+  const std::string& file = args.positional[0];
+  std::string input;
+  if (file == "-") {
+    input.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << "causeway convert: cannot read " << file << "\n";
+      return kExitUsage;
+    }
+    input.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string out, reason;
+  int code = input.size() > kMaxInputBytes ? (reason = "the input is over 1 MiB", kExitFailed)
+             : to == "bluesky"            ? convert_to_bluesky(input, setup, out, reason)
+                                          : convert_to_fediverse(input, setup, out, reason);
+  if (code != kExitOk) {
+    std::cout << json{{"refused", reason}}.dump(2) << '\n';
+    std::cerr << "causeway convert: refused: " << reason << '\n';
+    return code;
+  }
+  std::cout << out << '\n';
+  return kExitOk;
+}
+
+}  // namespace causeway

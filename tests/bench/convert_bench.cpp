@@ -1,0 +1,66 @@
+// Conversions per second, each direction, over the collected corpus of real payloads
+// (tests/data/activitypub/**.json to Bluesky, tests/data/atproto/posts/*.json to the fediverse),
+// on one thread, exactly as `causeway convert` runs them. Prints figures; asserts nothing.
+//   build/tests/bench/convert_bench [SECONDS_PER_DIRECTION]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "bridge/daemon/convert.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> load(const fs::path& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+using Convert = int (*)(const std::string&, const causeway::ConvertSetup&, std::string&, std::string&);
+
+void run(const char* name, const std::vector<std::string>& inputs, Convert convert, double seconds) {
+  if (inputs.empty()) {
+    std::printf("%-22s no inputs found, skipped\n", name);
+    return;
+  }
+  causeway::ConvertSetup setup;
+  std::size_t done = 0, refused = 0;
+  for (const auto& in : inputs) {  // how many of the corpus convert, once
+    std::string out, reason;
+    if (convert(in, setup, out, reason) != causeway::kConvertOk) ++refused;
+  }
+  auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    for (const auto& in : inputs) {
+      std::string out, reason;
+      (void)convert(in, setup, out, reason);
+    }
+    done += inputs.size();
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  std::printf("%-22s %zu inputs (%zu refused)  %10.0f conversions/s on one thread  (%.1f us each)\n", name,
+              inputs.size(), refused, done / elapsed, elapsed * 1e6 / done);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
+  fs::path data = fs::path(CAUSEWAY_SOURCE_DIR) / "tests" / "data";
+  run("activitypub->bluesky", load(data / "activitypub"), causeway::convert_to_bluesky, seconds);
+  run("bluesky->fediverse", load(data / "atproto" / "posts"), causeway::convert_to_fediverse, seconds);
+  return 0;
+}
