@@ -64,7 +64,7 @@ bool FediverseWriter::handle_blocked(const BridgeConfig& bridge, const std::stri
   return in(bridge.blocked.handles) || in(d_.config.blocked_accounts);
 }
 
-ap::NoteContext FediverseWriter::note_context(const BridgeConfig&, const Event& event) {
+ap::NoteContext FediverseWriter::note_context(const Event& event) {
   ap::NoteContext c;
   c.tag_base = std::string(ap::kBlueskyHashtagBase);
   c.mentioned_actor = [this, made = std::size_t{0}](const std::string& did) mutable -> std::optional<ap::MentionedActor> {
@@ -162,7 +162,7 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
   const ap::LocalActor& from = **person;
   if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
   std::string actor_id = d_.actors.id(from);
-  ap::NoteContext context = note_context(bridge, event);
+  ap::NoteContext context = note_context(event);
   context.actor_id = actor_id;
   context.followers = d_.actors.followers(from);
   context.note_id = ap::bridged_object_id(actor_id, event.origin.object.id);

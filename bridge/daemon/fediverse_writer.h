@@ -74,7 +74,7 @@ class FediverseWriter {
   // that actor (or the bridge's service actor). Groups hosted here decide through the config.
   std::optional<std::string> group_refuses(const BridgeConfig& bridge, const activitypub::LocalActor& from) const;
   // The lookups the Note renderer asks: mentioned accounts, quoted posts, blobs.
-  activitypub::NoteContext note_context(const BridgeConfig& bridge, const Event& event);
+  activitypub::NoteContext note_context(const Event& event);
   bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;
 
   FediverseWriterDeps d_;

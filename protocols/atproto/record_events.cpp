@@ -230,12 +230,16 @@ Result<Event> event_from_post_record(const Value& record, const PostRecordSource
 Result<Event> event_from_post_json(const nlohmann::json& input) {
   if (!input.is_object()) return make_error("the post is not a JSON object");
   PostRecordSource source{kUnknownPostUri, "", kUnknownAuthor, ""};
-  const nlohmann::json* record = &input;
-  if (auto wrapped = input.find("record"); wrapped != input.end() && wrapped->is_object() && !input.contains("$type")) {
+  // A feed view ({"post": <post view>}) holds the post view.
+  const nlohmann::json* view = &input;
+  if (auto post = input.find("post"); post != input.end() && post->is_object() && !input.contains("record")) view = &*post;
+  const nlohmann::json* record = view;
+  auto wrapped = view->find("record");
+  if (wrapped != view->end() && wrapped->is_object() && json_string(*view, "$type") != "app.bsky.feed.post") {
     record = &*wrapped;
-    if (auto uri = json_string(input, "uri"); !uri.empty()) source.uri = uri;
-    source.cid = json_string(input, "cid");
-    if (auto author = input.find("author"); author != input.end() && author->is_object()) {
+    if (auto uri = json_string(*view, "uri"); !uri.empty()) source.uri = uri;
+    source.cid = json_string(*view, "cid");
+    if (auto author = view->find("author"); author != view->end() && author->is_object()) {
       if (auto did = json_string(*author, "did"); !did.empty()) source.author_did = did;
       source.author_handle = json_string(*author, "handle");
     }

@@ -38,7 +38,8 @@ struct PostRecordSource {
 Result<Event> event_from_post_record(const Value& record, const PostRecordSource& source);
 
 // The same from JSON: a bare post record, or one wrapped as Bluesky's post views are
-// ({"uri", "cid", "author": {"did", "handle"}, "record": {...}}). A bare record is placed at
+// ({"uri", "cid", "author": {"did", "handle"}, "record": {...}}, alone or as a feed view's
+// "post"). A bare record is placed at
 // kUnknownPostUri by kUnknownAuthor. Refused also when the record breaks its Lexicon.
 inline constexpr const char* kUnknownAuthor = "did:web:unknown.invalid";
 inline constexpr const char* kUnknownPostUri = "at://did:web:unknown.invalid/app.bsky.feed.post/unknown";

@@ -153,6 +153,14 @@ TEST_CASE("a bare record is placed at a stand-in uri; a wrapped one must live in
   REQUIRE(bare.ok());
   CHECK(bare->origin.object.id == kUnknownPostUri);
   CHECK(bare->actor.id == kUnknownAuthor);
+  json view = post_fixture("quote.json");
+  view["$type"] = "app.bsky.feed.defs#postView";
+  for (const json& input : {view, json{{"$type", "app.bsky.feed.defs#feedViewPost"}, {"post", view}}}) {
+    auto e = event_from_post_json(input);
+    REQUIRE(e.ok());
+    CHECK(e->origin.object.id == std::string("at://") + kBob + "/app.bsky.feed.post/3lchmj5zqzk2d");
+    CHECK(e->actor.profile.handle == "bob.bsky.social");
+  }
   json foreign = post_fixture("quote.json");
   foreign["author"]["did"] = "did:plc:someoneelse";
   auto refused = event_from_post_json(foreign);
