@@ -11,6 +11,7 @@
 
 #include "bridge/base/log.h"
 #include "bridge/base/metrics.h"
+#include "bridge/base/url.h"
 #include "bridge/daemon/admin_routes.h"
 #include "bridge/daemon/admin_token.h"
 #include "bridge/base/clock.h"
@@ -174,7 +175,16 @@ int run_daemon(const DaemonOptions& options) {
       [&fediverse](const std::string& object, const std::string& group) { return fediverse->fetch_post(object, group); }});
   auto to_fediverse = std::make_unique<FediverseWriter>(FediverseWriterDeps{
       config, **store, events, fediverse->queue(), router, metrics, fediverse->actors(), fediverse->outbox(),
-      fediverse->social(), bridged, [&fediverse](const std::string& actor) { return fediverse->recipient(actor); }});
+      fediverse->social(), bridged, [&fediverse](const std::string& actor) { return fediverse->recipient(actor); },
+      [&fediverse](const std::string& acct) -> std::optional<std::string> {
+        auto actor = fediverse->webfinger_actor(acct);
+        if (!actor) return std::nullopt;
+        // The mention's text is the poster's to write: only an actor on the host it names (or a
+        // subdomain of it) is tagged and sent the post, not whatever that host's WebFinger names.
+        std::string host = acct.substr(acct.rfind('@') + 1), actor_host = host_of_url(*actor);
+        if (actor_host != host && !actor_host.ends_with("." + host)) return std::nullopt;
+        return *actor;
+      }});
   to_bluesky->start();
   to_fediverse->start();
   RetentionPruner retention(**store, events, fediverse->queue(), metrics, config.retention, now_us);

@@ -218,34 +218,40 @@ void FediverseService::authenticate(std::shared_ptr<const ap::InboxRequest> requ
   done(make_error(std::string(ap::to_string(verdict.failure)) + ": " + verdict.message));
 }
 
+Result<std::string> FediverseService::webfinger_actor(const std::string& acct) {
+  auto at = acct.rfind('@');
+  if (at == 0 || at == std::string::npos || at + 1 == acct.size()) return make_error("not user@host: " + acct);
+  std::string name = acct.substr(0, at), host = acct.substr(at + 1);
+  HttpRequest wf;
+  wf.url = "https://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
+  wf.headers = {{"Accept", "application/jrd+json"}};
+  FetchResult r = http_.fetch(wf);
+  // Plain http only where private addresses are allowed: local tests and demos.
+  if (!r.ok() && config_.allow_private_addresses) {
+    wf.url.replace(0, 5, "http");
+    r = http_.fetch(wf);
+  }
+  if (!r.ok()) return make_error(r.message);
+  if (r.response.status != 200) return make_error("HTTP " + std::to_string(r.response.status));
+  json jrd = json::parse(r.response.body, nullptr, false);
+  if (jrd.is_object() && jrd.contains("links") && jrd["links"].is_array())
+    for (const auto& link : jrd["links"])
+      if (ap::string_member(link, "rel") == "self")
+        if (std::string href = ap::string_member(link, "href"); !href.empty()) return href;
+  return make_error("WebFinger of " + acct + " names no actor");
+}
+
 void FediverseService::follow_remote_groups() {
   const ap::LocalActor& service = actors_.service();
   for (const auto& bridge : config_.bridges) {
     if (!bridge.fediverse.group) continue;
     const std::string& handle = *bridge.fediverse.group;  // "@name@host"
-    auto at = handle.rfind('@');
-    std::string name = handle.substr(1, at - 1), host = handle.substr(at + 1);
-    HttpRequest wf;
-    wf.url = "https://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
-    wf.headers = {{"Accept", "application/jrd+json"}};
-    FetchResult r = http_.fetch(wf);
-    // Plain http only where private addresses are allowed: local tests and demos.
-    if (!r.ok() && config_.allow_private_addresses) {
-      wf.url.replace(0, 5, "http");
-      r = http_.fetch(wf);
-    }
-    std::string group_id;
-    if (r.ok() && r.response.status == 200) {
-      json jrd = json::parse(r.response.body, nullptr, false);
-      if (jrd.is_object() && jrd.contains("links") && jrd["links"].is_array())
-        for (const auto& link : jrd["links"])
-          if (ap::string_member(link, "rel") == "self") group_id = ap::string_member(link, "href");
-    }
-    if (group_id.empty()) {
-      spdlog::warn("bridge {}: cannot resolve the group {}: {}", bridge.name, handle,
-                   r.ok() ? "HTTP " + std::to_string(r.response.status) : r.message);
+    auto resolved = webfinger_actor(handle.substr(1));
+    if (!resolved) {
+      spdlog::warn("bridge {}: cannot resolve the group {}: {}", bridge.name, handle, resolved.error());
       continue;
     }
+    const std::string& group_id = *resolved;
     {
       std::lock_guard lock(groups_mu_);
       remote_groups_[bridge.name] = group_id;

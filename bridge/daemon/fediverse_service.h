@@ -58,6 +58,8 @@ class FediverseService {
   // An announced Create is followed to its object (once); anything else that is not a post, or a
   // 404/410, is a permanent failure.
   Result<Event, FetchFailure> fetch_post(const std::string& object_id, const std::string& group_id, int depth = 0);
+  // The actor id WebFinger gives for "user@host" (fetched through the outbound guard).
+  Result<std::string> webfinger_actor(const std::string& acct);
   // Whether `actor` is an accepted member of the group hosted here as `group_id`.
   bool is_member(const std::string& group_id, const std::string& actor) const;
 

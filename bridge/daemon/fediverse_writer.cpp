@@ -10,7 +10,8 @@
 #include "bridge/rich_text.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/group_policy.h"
-#include "protocols/activitypub/html_text.h"
+#include "protocols/activitypub/hashtag_link.h"
+#include "protocols/activitypub/note_render.h"
 #include "protocols/atproto/post_record.h"
 #include "protocols/atproto/watch_filter.h"
 
@@ -21,12 +22,6 @@ using nlohmann::json;
 namespace ap = activitypub;
 
 constexpr std::size_t kMaxMentionedActors = 5;
-
-// "at://did/collection/rkey" -> "collection/rkey"
-std::string record_path(const std::string& at_uri) {
-  auto slash = at_uri.find('/', 5);
-  return slash == std::string::npos ? at_uri : at_uri.substr(slash + 1);
-}
 
 }  // namespace
 
@@ -69,24 +64,32 @@ bool FediverseWriter::handle_blocked(const BridgeConfig& bridge, const std::stri
   return in(bridge.blocked.handles) || in(d_.config.blocked_accounts);
 }
 
-std::string FediverseWriter::note_html(const Event& event) {
-  RichText text{event.content.text, event.content.facets};
-  return ap::text_to_html(
-      text,
-      [this, made = std::size_t{0}](const std::string& did) mutable -> ap::MentionLink {
-        for (const auto& b : d_.config.bridges)
-          if (d_.router.mirror_did(b.name) == did) {
-            std::string g = group_id(b);
-            if (const ap::LocalActor* group = d_.actors.by_url(g))
-              return {g, group->username + "@" + d_.actors.host()};
-          }
-        // A few mentions become bridged actors; a post cannot make causeway create thousands.
-        if (made++ < kMaxMentionedActors)
-          if (auto person = d_.bridged.ensure(did); person.ok())
-            return {d_.actors.id(**person), (*person)->username + "@" + d_.actors.host()};
-        return {"https://bsky.app/profile/" + did, did};
-      },
-      "https://bsky.app/hashtag/");
+ap::NoteContext FediverseWriter::note_context(const Event& event) {
+  ap::NoteContext c;
+  c.tag_base = std::string(ap::kBlueskyHashtagBase);
+  c.mentioned_actor = [this, made = std::size_t{0}](const std::string& did) mutable -> std::optional<ap::MentionedActor> {
+    for (const auto& b : d_.config.bridges)
+      if (d_.router.mirror_did(b.name) == did) {
+        std::string g = group_id(b);
+        if (const ap::LocalActor* group = d_.actors.by_url(g)) return ap::MentionedActor{g, group->username + "@" + d_.actors.host()};
+      }
+    // A few mentions become bridged actors; a post cannot make causeway create thousands.
+    if (made++ < kMaxMentionedActors)
+      if (auto person = d_.bridged.ensure(did); person.ok())
+        return ap::MentionedActor{d_.actors.id(**person), (*person)->username + "@" + d_.actors.host()};
+    return std::nullopt;
+  };
+  c.fediverse_actor = d_.fediverse_actor;
+  c.fediverse_id = [this](const std::string& at_uri) -> std::optional<std::string> {
+    auto ap_id = idmap_.ap_id(at_uri);
+    if (!ap_id || !ap_id->has_value()) return std::nullopt;
+    return **ap_id;
+  };
+  c.blob_url = [this, did = event.actor.id](const std::string& blob_did, const std::string& cid) {
+    // Only the author's own blobs are served for them.
+    return blob_did == did ? d_.bridged.blob_url(did, cid) : std::string();
+  };
+  return c;
 }
 
 std::optional<std::string> FediverseWriter::group_refuses(const BridgeConfig& bridge, const ap::LocalActor& from) const {
@@ -159,60 +162,18 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
   const ap::LocalActor& from = **person;
   if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
   std::string actor_id = d_.actors.id(from);
-  std::string note_id = actor_id + "/" + record_path(event.origin.object.id);
-  std::string published = iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us);
-  json to = json::array({ap::kPublic});
-  json cc = json::array({d_.actors.followers(from)});
-  if (!group.empty()) cc.push_back(group);
-  if (!parent_author.empty()) cc.push_back(parent_author);
-  json tags = json::array();
-  for (const auto& f : event.content.facets) {
-    if (f.type == Facet::Type::hashtag)
-      tags.push_back({{"type", "Hashtag"}, {"name", "#" + f.target}, {"href", "https://bsky.app/hashtag/" + f.target}});
-  }
-  std::string html = note_html(event);
-  std::size_t mentioned = 0;
-  for (const auto& f : event.content.facets) {
-    if (f.type != Facet::Type::mention || mentioned++ >= kMaxMentionedActors) continue;
-    if (auto p = d_.bridged.ensure(f.target); p.ok())
-      tags.push_back({{"type", "Mention"}, {"href", d_.actors.id(**p)}, {"name", "@" + (*p)->username + "@" + d_.actors.host()}});
-  }
-  json note{{"id", note_id},
-            {"type", "Note"},
-            {"attributedTo", actor_id},
-            {"content", html},
-            {"published", published},
-            {"to", to},
-            {"cc", cc},
-            {"url", "https://bsky.app/profile/" + event.actor.id + "/post/" + atproto::rkey_of(event.origin.object.id)},
-            {"tag", tags}};
-  if (!group.empty()) note["audience"] = group;
-  if (in_reply_to) note["inReplyTo"] = *in_reply_to;
-  if (!event.content.languages.empty()) note["contentMap"] = {{event.content.languages.front(), html}};
-  if (!event.content.labels.empty()) note["sensitive"] = true;
-  json attachments = json::array();
-  for (const auto& m : event.media) {
-    // "at://<did>/blob/<cid>": served by the author's PDS.
-    std::string cid = m.url.substr(m.url.rfind('/') + 1);
-    std::string url = d_.bridged.blob_url(event.actor.id, cid);
-    if (url.empty()) continue;
-    json a{{"type", "Document"}, {"mediaType", m.mime_type}, {"url", url}, {"name", m.alt}};
-    if (m.width && m.height) a["width"] = m.width, a["height"] = m.height;
-    attachments.push_back(a);
-  }
-  if (!attachments.empty()) note["attachment"] = attachments;
-  json create{{"@context", "https://www.w3.org/ns/activitystreams"},
-              {"id", note_id + "/activity"},
-              {"type", "Create"},
-              {"actor", actor_id},
-              {"object", note},
-              {"to", to},
-              {"cc", cc},
-              {"published", published}};
-  json stored_note = note;
-  stored_note["@context"] = "https://www.w3.org/ns/activitystreams";
-  batch.put(Family::local, "object/" + note_id, stored_note.dump());
-  if (Status s = publish_to_group(batch, bridge, from, create, {parent_author}); !s.ok())
+  ap::NoteContext context = note_context(event);
+  context.actor_id = actor_id;
+  context.followers = d_.actors.followers(from);
+  context.note_id = ap::bridged_object_id(actor_id, event.origin.object.id);
+  context.group = group;
+  context.in_reply_to = in_reply_to;
+  context.parent_author = parent_author;
+  auto rendered = ap::render_note(event, context);
+  if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
+  const std::string& note_id = context.note_id;
+  batch.put(Family::local, "object/" + note_id, rendered->note.dump());
+  if (Status s = publish_to_group(batch, bridge, from, rendered->create, rendered->recipients); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
   copy.bridge = bridge.name;
@@ -243,21 +204,15 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
   std::string author;
   if (auto copy = idmap_.bluesky_copy(**object); copy.ok() && copy->has_value()) author = (*copy)->author;
   std::string actor_id = d_.actors.id(**person);
-  std::string id = actor_id + "/" + record_path(event.origin.object.id);
-  std::string group = group_id(bridge);
-  json activity{{"@context", "https://www.w3.org/ns/activitystreams"},
-                {"id", id},
-                {"type", like ? "Like" : "Announce"},
-                {"actor", actor_id},
-                {"object", **object},
-                {"published", iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us)}};
-  json to = json::array(), cc = json::array();
-  if (!author.empty()) to.push_back(author);
-  if (!like) to.push_back(ap::kPublic), cc.push_back(d_.actors.followers(**person));
-  if (!group.empty()) cc.push_back(group);
-  activity["to"] = to;
-  activity["cc"] = cc;
-  if (!group.empty()) activity["audience"] = group;
+  ap::ReactionContext reaction{ap::bridged_object_id(actor_id, event.origin.object.id),
+                               actor_id,
+                               d_.actors.followers(**person),
+                               **object,
+                               author,
+                               group_id(bridge),
+                               iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us)};
+  const std::string& id = reaction.id;
+  json activity = like ? ap::render_like(reaction) : ap::render_announce(reaction);
   if (Status s = publish_to_group(batch, bridge, **person, activity, {author}); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
@@ -282,38 +237,25 @@ StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& eve
   const ap::LocalActor* person = d_.actors.by_key(std::string(atproto::at_uri_authority(at_uri)));
   if (!person) return {Step::give_up, "its bridged actor is unknown", std::nullopt};
   std::string actor_id = d_.actors.id(*person);
+  std::string group = group_id(bridge);
   json activity;
   std::vector<std::string> extra;
   if ((*copy)->kind == "reply") {
-    activity = {{"@context", "https://www.w3.org/ns/activitystreams"},
-                {"id", **ap_id + "#delete"},
-                {"type", "Delete"},
-                {"actor", actor_id},
-                {"object", {{"id", **ap_id}, {"type", "Tombstone"}}},
-                {"to", json::array({ap::kPublic})}};
+    activity = ap::render_delete(**ap_id, actor_id, group);
     // Both the note and its Create answer with a Tombstone from now on.
     for (const std::string& id : {**ap_id, **ap_id + "/activity"})
-      batch.put(Family::local, "object/" + id,
-                json{{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", id}, {"type", "Tombstone"}}.dump());
+      batch.put(Family::local, "object/" + id, ap::render_tombstone(id).dump());
     if (!(*copy)->parent.uri.empty())
       if (auto parent = idmap_.ap_id((*copy)->parent.uri); parent.ok() && parent->has_value())
         if (auto pc = idmap_.bluesky_copy(**parent); pc.ok() && pc->has_value()) extra.push_back((*pc)->author);
   } else {
     auto original = d_.outbox.object(**ap_id);
-    json inner = original.ok() && original->has_value() ? **original : json{{"id", **ap_id}};
-    inner.erase("@context");
-    activity = {{"@context", "https://www.w3.org/ns/activitystreams"},
-                {"id", **ap_id + "#undo"},
-                {"type", "Undo"},
-                {"actor", actor_id},
-                {"object", inner},
-                {"to", inner.value("to", json::array())}};
-    if (inner.contains("to") && inner["to"].is_array())
-      for (const auto& t : inner["to"])
-        if (t.is_string() && t != ap::kPublic) extra.push_back(t);
+    std::optional<json> known;
+    if (original.ok() && original->has_value()) known = **original;
+    activity = ap::render_undo(**ap_id, known, actor_id, group);
+    for (const auto& t : activity["to"])
+      if (t.is_string() && t != ap::kPublic) extra.push_back(t);
   }
-  std::string group = group_id(bridge);
-  if (!group.empty()) activity["cc"] = json::array({group});
   if (Status s = publish_to_group(batch, bridge, *person, activity, extra, true); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   idmap_.unlink(batch, **ap_id, **copy);

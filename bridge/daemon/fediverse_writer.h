@@ -23,6 +23,7 @@
 #include "bridge/router.h"
 #include "config/config.h"
 #include "protocols/activitypub/local_actors.h"
+#include "protocols/activitypub/note_render.h"
 #include "protocols/activitypub/outbox.h"
 #include "protocols/activitypub/social_graph.h"
 #include "storage/store.h"
@@ -42,6 +43,9 @@ struct FediverseWriterDeps {
   BridgedActors& bridged;
   // Where to deliver to a remote actor (its inbox and shared inbox), fetched through the guard.
   std::function<Result<activitypub::Follower>(const std::string& actor_id)> recipient;
+  // The fediverse actor id of "user@host" (WebFinger), for mentions of Bridgy Fed's bridged
+  // fediverse accounts; empty: such mentions link to their Bluesky profile.
+  std::function<std::optional<std::string>(const std::string& acct)> fediverse_actor = {};
 };
 
 class FediverseWriter {
@@ -69,7 +73,8 @@ class FediverseWriter {
   // Why a followed group will not take activities from `from`: it rejected the bridge, or blocks
   // that actor (or the bridge's service actor). Groups hosted here decide through the config.
   std::optional<std::string> group_refuses(const BridgeConfig& bridge, const activitypub::LocalActor& from) const;
-  std::string note_html(const Event& event);
+  // The lookups the Note renderer asks: mentioned accounts, quoted posts, blobs.
+  activitypub::NoteContext note_context(const Event& event);
   bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;
 
   FediverseWriterDeps d_;

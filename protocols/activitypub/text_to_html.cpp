@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "bridge/base/url.h"
+#include "protocols/activitypub/hashtag_link.h"
 #include "protocols/activitypub/html_text.h"
 
 namespace causeway::activitypub {
@@ -56,7 +57,7 @@ class HtmlWriter {
   }
 
   void hashtag(const std::string& tag, std::string_view shown) {
-    std::string href = std::string(tag_base_) + percent_encode(tag);  // tags may be any Unicode
+    std::string href = hashtag_href(tag_base_, tag);
     if (!is_web_link(href)) return text(shown);
     if (shown.starts_with('#')) shown.remove_prefix(1);
     open_anchor(href, R"( rel="tag" class="mention hashtag">#<span>)");

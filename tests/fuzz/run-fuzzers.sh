@@ -8,7 +8,7 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership convert"
+TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership convert record_to_note"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
@@ -38,6 +38,7 @@ done
 for f in $(find tests/data/atproto/posts -name '*.json' 2>/dev/null); do
   n=$((n + 1)); { printf '\001'; cat "$f"; } > "$corpus/convert/at-$n"
 done
+seed "$corpus/record_to_note" tests/data/atproto/posts/*.json
 
 status=0
 for target in $TARGETS; do
