@@ -52,6 +52,9 @@ struct HostedGroupConfig {
   std::string name;  // preferredUsername of the Group actor
   std::string display_name;
   std::string summary;
+  // The group's picture (an http(s) URL of a PNG or JPEG): the Group actor's icon and the mirror
+  // account's avatar. Unset: none.
+  std::optional<Url> avatar;
   bool manually_approves_members = false;
 };
 
@@ -64,6 +67,9 @@ struct BlueskySide {
   Url pds;
   std::string handle;
   SecretRef app_password;
+  // sync: the account's profile (name, description, avatar) is written from the group's, at start
+  // and when the group's changes; manual: causeway never writes it (the operator manages it).
+  enum class Profile { sync, manual } profile = Profile::sync;
 };
 
 enum class MirrorDirection { both, to_bluesky, to_fediverse, none };

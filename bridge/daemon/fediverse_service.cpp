@@ -49,8 +49,8 @@ ap::LocalActors local_actors_from(const Config& config) {
   for (const auto& bridge : config.bridges) {
     if (!bridge.fediverse.host) continue;
     const HostedGroupConfig& g = *bridge.fediverse.host;
-    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary, "",
-                              g.manually_approves_members, bridge.name});
+    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary,
+                              g.avatar ? g.avatar->to_string() : "", g.manually_approves_members, bridge.name});
   }
   return actors;
 }
