@@ -52,10 +52,10 @@ struct HostedGroupConfig {
   std::string name;  // preferredUsername of the Group actor
   std::string display_name;
   std::string summary;
+  bool manually_approves_members = false;
   // The group's picture (an http(s) URL of a PNG or JPEG): the Group actor's icon and the mirror
   // account's avatar. Unset: none.
   std::optional<Url> avatar;
-  bool manually_approves_members = false;
 };
 
 struct FediverseSide {
