@@ -16,6 +16,7 @@
 #include "tests/support/fedify_peer.h"
 #include "tests/support/net_util.h"
 #include "tests/support/pds_peer.h"
+#include "tests/support/remote_server.h"
 
 using namespace causeway::testing;
 using nlohmann::json;
@@ -119,4 +120,50 @@ TEST_CASE("with bluesky.profile: manual the mirror account's profile is never wr
   std::this_thread::sleep_for(std::chrono::seconds(5));
   CHECK(profile_of(pds, mirror).is_null());
   CHECK(causeway.log().find("mirror account profile") == std::string::npos);
+}
+
+TEST_CASE("a followed group's name, summary and icon show on the mirror account, and its Update is followed soon",
+          "[bridge][profile]") {
+  PdsPeer pds;
+  PdsAccount mirror = pds.create_account("citynews");
+  setenv("NEWS_APP_PASSWORD", mirror.app_password.c_str(), 1);
+  FedifyPeer images;
+  RemoteServer lemmy;
+  std::string group = lemmy.actor("news", "Group");
+  auto group_doc = [&](const std::string& name) {
+    return json{{"@context", {"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"}},
+                {"id", group},
+                {"type", "Group"},
+                {"preferredUsername", "news"},
+                {"name", name},
+                {"summary", "<p>Local <b>news</b>,<br>daily.</p>"},
+                {"url", lemmy.origin() + "/c/news"},
+                {"icon", {{"type", "Image"}, {"url", images.origin() + "/media/news.png"}}},
+                {"inbox", group + "/inbox"},
+                {"followers", group + "/followers"},
+                {"publicKey", {{"id", group + "#main-key"}, {"owner", group}, {"publicKeyPem", lemmy.key("news").public_pem().value()}}}};
+  };
+  lemmy.serve("/users/news", group_doc("News of the Day"));
+  CausewayDaemon causeway("\n  - name: news\n    fediverse: { group: \"@news@" + lemmy.host() + "\" }\n"
+                          "    bluesky: { pds: " + pds.url() + ", handle: citynews.test, app_password: { env: NEWS_APP_PASSWORD } }",
+                          "atproto:\n  plc_url: " + pds.plc_url() + "\n");
+  INFO("causeway log:\n" << causeway.all_logs());
+  json profile;
+  REQUIRE(eventually([&] { return !(profile = profile_of(pds, mirror)).is_null(); }, std::chrono::seconds(30)));
+  CHECK(profile["value"]["displayName"] == "News of the Day");
+  CHECK(profile["value"]["description"] == "Local news,\ndaily.\n\nMirror of " + lemmy.origin() + "/c/news");
+  CHECK(profile["value"]["avatar"]["mimeType"] == "image/png");
+
+  // The group renames itself and tells its followers; the account follows within seconds, not hours.
+  json renamed = group_doc("News of the Week");
+  lemmy.serve("/users/news", renamed);
+  json update = {{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", group + "#updates/1"}, {"type", "Update"},
+                 {"actor", group}, {"object", renamed}, {"to", {"https://www.w3.org/ns/activitystreams#Public"}}};
+  auto res = post_signed_to(causeway.port(), "/ap/inbox", update.dump(), &lemmy.key("news"), group + "#main-key");
+  REQUIRE(res);
+  CHECK(res->status == 202);
+  CHECK(eventually([&] {
+    json now = profile_of(pds, mirror);
+    return !now.is_null() && now["value"].value("displayName", "") == "News of the Week";
+  }, std::chrono::seconds(30)));
 }
