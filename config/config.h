@@ -53,6 +53,9 @@ struct HostedGroupConfig {
   std::string display_name;
   std::string summary;
   bool manually_approves_members = false;
+  // The group's picture (an http(s) URL of a PNG or JPEG): the Group actor's icon and the mirror
+  // account's avatar. Unset: none.
+  std::optional<Url> avatar;
 };
 
 struct FediverseSide {
@@ -64,6 +67,9 @@ struct BlueskySide {
   Url pds;
   std::string handle;
   SecretRef app_password;
+  // sync: the account's profile (name, description, avatar) is written from the group's, at start
+  // and when the group's changes; manual: causeway never writes it (the operator manages it).
+  enum class Profile { sync, manual } profile = Profile::sync;
 };
 
 enum class MirrorDirection { both, to_bluesky, to_fediverse, none };

@@ -153,7 +153,7 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
         reader.error(fedi->field("group")->mark, fedi->child_path("group"),
                      "\"" + *group + "\" is not a fediverse handle like \"@name@host.example\"");
       bridge.fediverse.group = *group;
-    } else if (auto host = fedi->map("host", {"name", "display_name", "summary", "manually_approves_members"}, true)) {
+    } else if (auto host = fedi->map("host", {"name", "display_name", "summary", "avatar", "manually_approves_members"}, true)) {
       HostedGroupConfig g;
       if (auto name = host->string("name", true)) {
         static const std::regex user_re("[A-Za-z0-9_]{1,64}");
@@ -164,12 +164,13 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
       }
       g.display_name = host->string("display_name", false).value_or(g.name);
       g.summary = host->string("summary", false).value_or("");
+      if (host->has("avatar")) g.avatar = read_url(*host, "avatar", "http,https", true, reader);
       g.manually_approves_members = host->boolean("manually_approves_members").value_or(false);
       bridge.fediverse.host = g;
     }
   }
   if (m->has("bluesky")) {
-    if (auto bsky = m->map("bluesky", {"pds", "handle", "app_password"}, true)) {
+    if (auto bsky = m->map("bluesky", {"pds", "handle", "app_password", "profile"}, true)) {
       BlueskySide side;
       if (auto pds = read_url(*bsky, "pds", "http,https", true, reader)) side.pds = *pds;
       if (auto handle = bsky->string("handle", true)) {
@@ -180,6 +181,8 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
         side.handle = *handle;
       }
       if (auto secret = read_secret(*bsky, "app_password", base_dir, reader)) side.app_password = *secret;
+      if (auto profile = bsky->choice("profile", {"sync", "manual"}))
+        side.profile = *profile == "manual" ? BlueskySide::Profile::manual : BlueskySide::Profile::sync;
       bridge.bluesky = side;
     }
   }

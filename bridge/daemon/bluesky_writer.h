@@ -59,6 +59,9 @@ class BlueskyWriter {
   void stop();
   // Whether the bridge's mirror account could not log in (shown by `status` and /metrics).
   bool failing(const std::string& bridge) const;
+  // The bridge's logged-in client (shared with whatever else writes as the mirror account, so the
+  // account has one session); nullptr with `error` set when it cannot log in.
+  atproto::XrpcClient* client(const BridgeConfig& bridge, std::string& error) { return client_for(bridge, error); }
 
  private:
   void handle(Job job);

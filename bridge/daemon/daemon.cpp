@@ -25,6 +25,7 @@
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
 #include "bridge/daemon/members_command.h"
+#include "bridge/daemon/mirror_profile.h"
 #include "bridge/daemon/queue_command.h"
 #include "bridge/daemon/version.h"
 #include "config/config_loader.h"
@@ -187,6 +188,13 @@ int run_daemon(const DaemonOptions& options) {
       }});
   to_bluesky->start();
   to_fediverse->start();
+  // The mirror accounts' profiles show their groups; shares the writer's logged-in clients.
+  MirrorProfile profiles(MirrorProfileDeps{
+      config, writer_http,
+      [&to_bluesky](const BridgeConfig& bridge, std::string& error) { return to_bluesky->client(bridge, error); },
+      [&fediverse](const BridgeConfig& bridge) { return fediverse->group_profile(bridge); }});
+  fediverse->on_actor_updated([&profiles](const std::string& actor) { profiles.actor_updated(actor); });
+  profiles.start();
   RetentionPruner retention(**store, events, fediverse->queue(), metrics, config.retention, now_us);
   retention.start();
   spdlog::info("causeway {} ({}) listening on http://{} for {} (admin on {}); store {} (schema {}); {} bridge(s)",
@@ -203,6 +211,8 @@ int run_daemon(const DaemonOptions& options) {
   admin.stop();
   http_thread.join();
   admin_thread.join();
+  fediverse->on_actor_updated(nullptr);
+  profiles.stop();
   to_bluesky->stop();    // each finishes the job in hand
   to_fediverse->stop();
   retention.stop();

@@ -10,6 +10,7 @@
 #include "protocols/activitypub/cavage_signature.h"
 #include "protocols/activitypub/rfc9421_signature.h"
 #include "protocols/activitypub/discovery.h"
+#include "protocols/activitypub/html_text.h"
 #include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/public_key.h"
 #include "protocols/activitypub/signature_verifier.h"
@@ -49,8 +50,8 @@ ap::LocalActors local_actors_from(const Config& config) {
   for (const auto& bridge : config.bridges) {
     if (!bridge.fediverse.host) continue;
     const HostedGroupConfig& g = *bridge.fediverse.host;
-    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary, "",
-                              g.manually_approves_members, bridge.name});
+    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary,
+                              g.avatar ? g.avatar->to_string() : "", g.manually_approves_members, bridge.name});
   }
   return actors;
 }
@@ -87,7 +88,11 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
                              authenticate(std::move(r), std::move(done));
                            },
                            now_us,
-                           [this](const std::string& host) { return domain_blocked(host); }}),
+                           [this](const std::string& host) { return domain_blocked(host); },
+                           [this](const std::string& actor_id) {
+                             std::lock_guard lock(listener_mu_);
+                             if (actor_updated_) actor_updated_(actor_id);
+                           }}),
       deliverer_(queue_, http_,
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
                    return sign_request(r, url, actor_key, scheme);
@@ -291,6 +296,38 @@ std::map<std::string, std::string> FediverseService::remote_group_ids() const {
       ids[bridge.name] = **kept;  // resolved by an earlier run
   }
   return ids;
+}
+
+void FediverseService::on_actor_updated(std::function<void(const std::string&)> listener) {
+  std::lock_guard lock(listener_mu_);
+  actor_updated_ = std::move(listener);
+}
+
+Result<GroupProfile> FediverseService::group_profile(const BridgeConfig& bridge) {
+  if (bridge.fediverse.host) {
+    const ap::LocalActor* group = actors_.by_key("group/" + bridge.fediverse.host->name);
+    if (!group) return make_error("no hosted group " + bridge.fediverse.host->name);
+    std::string id = actors_.id(*group);
+    return GroupProfile{id, group->display_name, group->summary, id, group->icon_url};
+  }
+  auto ids = remote_group_ids();
+  auto it = ids.find(bridge.name);
+  if (it == ids.end()) return make_error("the group " + bridge.fediverse.group.value_or("") + " is not resolved yet");
+  auto doc = fetch_actor(it->second);
+  if (!doc) return Error{doc.error()};
+  GroupProfile p;
+  p.id = it->second;
+  p.name = ap::string_member(*doc, "name");
+  if (p.name.empty()) p.name = ap::string_member(*doc, "preferredUsername");
+  p.summary = ap::html_to_text(ap::string_member(*doc, "summary"), {}).text;
+  // The page people read the group on; an id that is not one is still a working link.
+  p.url = ap::string_member(*doc, "url");
+  if (p.url.rfind("https://", 0) != 0 && p.url.rfind("http://", 0) != 0) p.url = p.id;
+  if (auto icon = doc->find("icon"); icon != doc->end()) {
+    const json& first = icon->is_array() && !icon->empty() ? (*icon)[0] : *icon;
+    p.avatar_url = first.is_string() ? first.get<std::string>() : first.is_object() ? ap::string_member(first, "url") : "";
+  }
+  return p;
 }
 
 bool FediverseService::is_member(const std::string& group_id, const std::string& actor) const {

@@ -60,6 +60,12 @@ class FediverseService {
   Result<Event, FetchFailure> fetch_post(const std::string& object_id, const std::string& group_id, int depth = 0);
   // The actor id WebFinger gives for "user@host" (fetched through the outbound guard).
   Result<std::string> webfinger_actor(const std::string& acct);
+  // The bridge's group as its actor presents it: a hosted group's from the config, a followed
+  // group's from its actor document, fetched now (not cached: it is asked for when it changed).
+  Result<GroupProfile> group_profile(const BridgeConfig& bridge);
+  // `listener` hears of every accepted Update an actor sends of itself (its profile changed), on
+  // the inbox's thread, so it must not block.
+  void on_actor_updated(std::function<void(const std::string& actor_id)> listener);
   // Whether `actor` is an accepted member of the group hosted here as `group_id`.
   bool is_member(const std::string& group_id, const std::string& actor) const;
 
@@ -98,6 +104,8 @@ class FediverseService {
   std::map<std::string, std::string> remote_groups_;  // bridge -> group id
   std::mutex actor_docs_mu_;
   std::map<std::string, std::pair<std::int64_t, nlohmann::json>> actor_docs_;  // actor -> (fetched, document)
+  std::mutex listener_mu_;
+  std::function<void(const std::string&)> actor_updated_;  // guarded by listener_mu_
   std::mutex public_keys_mu_;
   // Remote keys parsed from PEM once per key id (and again only when the PEM changes).
   std::map<std::string, std::pair<std::string, activitypub::PublicKey>> public_keys_;

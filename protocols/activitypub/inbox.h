@@ -64,6 +64,9 @@ struct InboxDeps {
   RequestAuthenticator authenticate;
   std::function<std::int64_t()> clock;
   std::function<bool(const std::string& host)> domain_blocked;
+  // Told of each stored Update an actor sent of itself (its profile changed); on the request's
+  // thread, so it must not block. May be empty.
+  std::function<void(const std::string& actor_id)> actor_updated = nullptr;
 };
 
 class Inbox {

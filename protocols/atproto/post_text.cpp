@@ -169,6 +169,23 @@ std::size_t grapheme_count(std::string_view utf8) {
   return n;
 }
 
+std::string_view grapheme_prefix(std::string_view utf8, const PostLimits& limits) {
+  std::size_t clusters = 0, cut = 0;
+  bool stopped = false;
+  // The prefix that ends where cluster n starts holds n clusters.
+  for_each_cluster_start(utf8, [&](std::size_t start) {
+    if (stopped) return;
+    if (clusters > limits.graphemes || start > limits.bytes) {
+      stopped = true;
+      return;
+    }
+    cut = start;
+    ++clusters;
+  });
+  if (!stopped && clusters <= limits.graphemes && utf8.size() <= limits.bytes) cut = utf8.size();
+  return utf8.substr(0, cut);
+}
+
 RichText postable(const RichText& in) {
   RichText out{in.text, {}};
   for (auto& f : well_formed_facets(in)) {

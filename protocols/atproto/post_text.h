@@ -24,6 +24,11 @@ inline constexpr std::size_t kMaxTagBytes = 640;
 // Extended grapheme clusters in `utf8`; each byte that is not part of valid UTF-8 counts as one.
 std::size_t grapheme_count(std::string_view utf8);
 
+// The longest prefix of `utf8` within both limits that ends between grapheme clusters, for fields
+// that are cut rather than split (profile names and descriptions). Empty when even the first
+// cluster does not fit.
+std::string_view grapheme_prefix(std::string_view utf8, const PostLimits& limits);
+
 // `in` with only the facets a post may carry: those well_formed_facets keeps, minus link facets
 // whose target is not an http(s) URL and hashtag facets whose tag is over the lexicon limits.
 RichText postable(const RichText& in);

@@ -61,11 +61,12 @@ TEST_CASE("a bridge with both sides is read completely", "[config]") {
 bridges:
   - name: townhall
     fediverse:
-      host: { name: townhall, display_name: "Town Hall", manually_approves_members: true }
+      host: { name: townhall, display_name: "Town Hall", avatar: "https://img.example/th.png", manually_approves_members: true }
     bluesky:
       pds: http://localhost:2583
       handle: townhall.test
       app_password: { env: TOWNHALL_APP_PASSWORD }
+      profile: manual
     mirror: { replies: both, likes: to_fediverse, reposts: none, long_posts: truncate }
     members: { bluesky_posting: approved }
   - name: remote
@@ -83,6 +84,8 @@ bridges:
   const BridgeConfig& t = c.bridges[0];
   CHECK(t.fediverse.host->display_name == "Town Hall");
   CHECK(t.fediverse.host->manually_approves_members);
+  CHECK(t.fediverse.host->avatar->to_string() == "https://img.example/th.png");
+  CHECK(t.bluesky->profile == BlueskySide::Profile::manual);
   CHECK(t.bluesky->handle == "townhall.test");
   CHECK(t.bluesky->app_password.source == SecretRef::Source::env);
   CHECK(t.bluesky->app_password.name == "TOWNHALL_APP_PASSWORD");
@@ -96,6 +99,7 @@ bridges:
   CHECK(r.bluesky->app_password.name == "/srv/secrets/news.pass");
   CHECK(r.mirror.replies == MirrorDirection::both);  // defaults
   CHECK(r.bluesky_posting == BlueskyPosting::open);
+  CHECK(r.bluesky->profile == BlueskySide::Profile::sync);  // the default: the profile shows the group
   CHECK(r.fediverse_replies == FediverseReplies::members);
   CHECK(t.fediverse_replies == FediverseReplies::via_group);  // the default
 }
@@ -168,6 +172,12 @@ TEST_CASE("bad config files get one exact FILE:LINE:COL: key.path: message per p
         "(\"@name@host\")",
         "bad.yaml:11:50: bridges[0].bluesky.handle: \"@t.bsky.social\" is not a Bluesky handle like "
         "\"name.bsky.social\" (no '@')"}},
+      {"profile setting typo and an avatar that is not a URL",
+       kValid + "bridges:\n  - name: t\n    fediverse: { host: { name: t, avatar: th.png } }\n    "
+                "bluesky: { pds: https://bsky.social, handle: t.bsky.social, app_password: { env: P }, profile: manuel }\n",
+       {"bad.yaml:10:43: bridges[0].fediverse.host.avatar: \"th.png\" is not a valid URL: expected SCHEME://HOST",
+        "bad.yaml:11:100: bridges[0].bluesky.profile: must be one of sync, manual, got \"manuel\" (did you mean "
+        "\"manual\"?)"}},
       {"two bridges with one name",
        kValid + "bridges:\n  - name: t\n    fediverse: { group: \"@a@example.org\" }\n  - name: t\n    "
                 "fediverse: { group: \"@b@example.org\" }\n",
