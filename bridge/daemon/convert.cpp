@@ -5,13 +5,17 @@
 #include "bridge/daemon/post_options.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/note_event.h"
+#include "protocols/activitypub/note_render.h"
+#include "protocols/activitypub/hashtag_link.h"
 #include "protocols/atproto/post_render.h"
+#include "protocols/atproto/record_events.h"
 
 namespace causeway {
 namespace {
 
 using nlohmann::json;
 namespace ap = activitypub;
+constexpr std::size_t kMaxInputBytes = 1 << 20;  // what the inbox accepts for one activity
 
 // The blob a preview shows where the writer would put what uploadBlob answers.
 json blob_placeholder(const Media& m) {
@@ -29,9 +33,8 @@ Result<Event> fediverse_event(const std::string& input) {
   std::string type = ap::string_member(doc, "type");
   bool activity = doc.contains("actor") && doc.contains("object");
   if (!activity) {
-    std::string author;
-    if (auto it = doc.find("attributedTo"); it != doc.end()) author = ap::id_of(*it).value_or("");
-    if (author.empty()) return make_error("the object names no author (attributedTo)");
+    std::string author = ap::author_of(doc).value_or("");
+    if (author.empty()) return make_error("the object names no author (attributedTo names no person)");
     doc = json{{"id", ap::string_member(doc, "id") + "#create"}, {"type", "Create"}, {"actor", author},
                {"to", doc.value("to", json::array())}, {"cc", doc.value("cc", json::array())}, {"object", doc}};
   }
@@ -102,9 +105,51 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
   }
 }
 
-int convert_to_fediverse(const std::string&, const ConvertSetup&, std::string&, std::string& reason) {
-  reason = "not yet";
-  return kConvertRefused;
+int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
+  try {
+    if (input.size() > kMaxInputBytes) {
+      reason = "the input is over 1 MiB";
+      return kConvertRefused;
+    }
+    json doc = json::parse(input, nullptr, false);
+    if (doc.is_discarded()) {
+      reason = "the input is not JSON";
+      return kConvertRefused;
+    }
+    auto event = atproto::event_from_post_json(doc);
+    if (!event) {
+      reason = event.error();
+      return kConvertRefused;
+    }
+    // Bluesky users appear on the fediverse as actors bridged here, /ap/<did>.
+    auto bridged = [&](const std::string& did) { return setup.public_url + "/ap/" + did; };
+    std::vector<std::string> why;
+    ap::NoteContext context;
+    context.actor_id = bridged(event->actor.id);
+    context.followers = context.actor_id + "/followers";
+    context.note_id = ap::bridged_object_id(context.actor_id, event->origin.object.id);
+    context.group = setup.group_id;
+    context.tag_base = std::string(ap::kBlueskyHashtagBase);
+    context.mentioned_actor = [&](const std::string& did) -> std::optional<ap::MentionedActor> {
+      return ap::MentionedActor{bridged(did), did};
+    };
+    if (event->thread.parent)
+      why.push_back("a reply to " + event->thread.parent->id +
+                    ": it is sent only when that post is the copy of a fediverse post (the store knows; a preview does not)");
+    auto rendered = ap::render_note(*event, context);
+    if (!rendered) {
+      reason = rendered.error();
+      return kConvertRefused;
+    }
+    for (const auto& m : event->media)
+      if (m.url.rfind("at://", 0) == 0) why.push_back("blob " + m.url + " is linked from the author's PDS when sent");
+    json result = {{"note", rendered->note}, {"activity", rendered->create}, {"why", why}};
+    out = result.dump(2);
+    return kConvertOk;
+  } catch (const std::exception& e) {
+    reason = std::string("cannot convert: ") + e.what();
+    return kConvertRefused;
+  }
 }
 
 }  // namespace causeway

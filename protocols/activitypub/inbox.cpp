@@ -46,15 +46,14 @@ Event event_from(const ActivityView& a, const LocalActors& actors) {
   e.actor.id = a.actor;
   if (a.object_id && a.type != "Create") e.subject = NativeRef{Network::activitypub, *a.object_id, ""};
   // Said, not proven: the router refuses a post whose object names another author than the actor.
-  if (a.object && a.object->is_object() && a.object->contains("attributedTo"))
-    e.origin.object_author = id_of((*a.object)["attributedTo"]).value_or("");
+  if (a.object && a.object->is_object()) e.origin.object_author = author_of(*a.object).value_or("");
   // Content is taken only from an object its own server sent us. An Announce (or anything else)
   // embedding another server's object could put words in its author's mouth; such objects are
   // fetched from their origin before anyone sees them.
   // And only when its author is the activity's actor: nobody speaks for someone else.
   bool own_object = a.object && a.object_id && host_of_url(*a.object_id) == host_of_url(a.actor) &&
-                    (a.type == "Create" || a.type == "Update") && a.object->contains("attributedTo") &&
-                    id_of((*a.object)["attributedTo"]).value_or("") == a.actor;
+                    (a.type == "Create" || a.type == "Update") && a.object->is_object() &&
+                    author_of(*a.object).value_or("") == a.actor;
   if (own_object) read_object(*a.object, e);
   // The activity's addressing decides who sees it (the object's usually says the same).
   json addressing{{"to", a.to}, {"cc", a.cc}};

@@ -6,11 +6,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <string>
+
 #include "bridge/event.h"
 
 namespace causeway::activitypub {
 
 void read_object(const nlohmann::json& object, Event& event);
+
+// Who an object says made it: `attributedTo` as an id, an object, or a list (PeerTube and
+// Mobilizon name the person and the channel: the Person wins, else the first that is no Group).
+std::optional<std::string> author_of(const nlohmann::json& object);
 
 // The visibility of an object or activity from its addressing.
 Visibility visibility_of(const nlohmann::json& object);
