@@ -29,32 +29,15 @@ json blob_placeholder(const Media& m) {
 Result<Event> fediverse_event(const std::string& input) {
   auto parsed = ap::parse_as2(input);
   if (!parsed) return make_error(parsed.error());
-  json doc = std::move(*parsed);
-  std::string type = ap::string_member(doc, "type");
-  bool activity = doc.contains("actor") && doc.contains("object");
-  if (!activity) {
-    std::string author = ap::author_of(doc).value_or("");
-    if (author.empty()) return make_error("the object names no author (attributedTo names no person)");
-    doc = json{{"id", ap::string_member(doc, "id") + "#create"}, {"type", "Create"}, {"actor", author},
-               {"to", doc.value("to", json::array())}, {"cc", doc.value("cc", json::array())}, {"object", doc}};
-  }
-  auto view = ap::view_activity(doc);
-  if (!view) return make_error(view.error());
-  Event e;
-  e.kind = EventKind::post;
-  e.origin.network = Network::activitypub;
-  e.origin.activity_id = view->id;
-  e.origin.object = {Network::activitypub, view->object_id.value_or(view->id), ""};
-  e.actor.id = view->actor;
-  if (view->type != "Create" && view->type != "Update")
-    return make_error("a " + view->type + " is not a post: only Create and Update become Bluesky posts");
-  if (!view->object || !view->object->is_object()) return make_error("the activity does not embed its object");
-  ap::read_object(*view->object, e);
-  if (e.thread.parent) e.kind = EventKind::reply;
-  json addressing{{"to", view->to}, {"cc", view->cc}};
-  e.audience.visibility = ap::visibility_of(addressing);
-  if (!e.may_cross()) return make_error("only public and unlisted posts cross the bridge; this one is " +
-                                        std::string(to_string(e.audience.visibility)));
+  auto e = ap::event_from_activity(*parsed);
+  if (!e) return e;
+  if (e->kind != EventKind::post && e->kind != EventKind::reply && e->kind != EventKind::update)
+    return make_error(std::string("a ") + to_string(e->kind) + " is not a post: only posts, replies and edits become Bluesky posts");
+  if (e->content.text.empty() && e->content.title.empty() && e->media.empty() && !e->embed.link && !e->embed.quote)
+    return make_error("the activity does not carry its object's content (it is fetched from its origin when it comes)");
+  if (!e->may_cross())
+    return make_error("only public and unlisted posts cross the bridge; this one is " +
+                      std::string(to_string(e->audience.visibility)));
   return e;
 }
 

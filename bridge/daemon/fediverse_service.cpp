@@ -398,7 +398,7 @@ Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& obje
   if (type != "Note" && type != "Article" && type != "Page" && type != "Question")
     return FetchFailure{true, "the group announced a " + (type.empty() ? std::string("document without a type") : type) +
                                   ", not a post (edits and deletes through followed groups are not carried yet)"};
-  std::string author = ap::author_of(*doc).value_or("");
+  std::string author = ap::object_author(*doc).value_or("");
   // Trusted because it came from its origin, and only when its author lives there too.
   if (author.empty() || host_of_url(author) != host_of_url(object_id))
     return FetchFailure{true, object_id + ": its author is not on its host"};

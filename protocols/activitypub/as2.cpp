@@ -75,7 +75,9 @@ bool ActivityView::addressed_to(const std::string& target) const {
   return has(to) || has(cc) || has(audience);
 }
 
-bool is_public_address(std::string_view id) { return id == kPublic || id == "as:Public" || id == "Public"; }
+bool is_public_address(std::string_view id) {
+  return id == kPublic || id == "http://www.w3.org/ns/activitystreams#Public" || id == "as:Public" || id == "Public";
+}
 
 bool ActivityView::is_public() const {
   for (const auto* list : {&to, &cc, &audience})

@@ -16,8 +16,9 @@ namespace causeway::activitypub {
 
 inline constexpr const char* kPublic = "https://www.w3.org/ns/activitystreams#Public";
 inline constexpr const char* kActivityJson = "application/activity+json";
-// Whether an address is the public collection, in any of the forms JSON-LD compaction gives it
-// (Fedify serves "as:Public").
+// Whether an address is the public collection, in any of the forms servers write it: the full IRI
+// (https or http), or JSON-LD's compacted "as:Public" (Fedify) and "Public". The one rule for every
+// place that reads addressing.
 bool is_public_address(std::string_view id);
 
 struct As2Limits {

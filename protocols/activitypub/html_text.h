@@ -35,17 +35,24 @@ std::vector<As2Tag> tags_of(const nlohmann::json& note);
 inline constexpr std::size_t kMaxHtmlInput = 256 * 1024;
 
 // The text a reader sees in `html`, with facets:
-// - <p> blocks are separated by "\n\n", <br> is "\n", other blocks (div, li, blockquote, h1-h6,
-//   pre, ...) start on their own line; whitespace collapses as in a browser except inside <pre>;
-//   the result is trimmed; script, style, template and similar are dropped.
+// - <p> blocks are separated by "\n\n", <br> is "\n" (runs of them leave at most one blank line,
+//   as Bluesky clients show text), other blocks (div, li, blockquote, h1-h6, pre, ...) start on
+//   their own line; whitespace collapses as in a browser except inside <pre>, whose text is kept
+//   verbatim; the result is trimmed; script, style, template and similar are dropped.
+// - List items start with "• ", or "1. ", "2. " ... in an <ol> (from its `start`); every line
+//   of a blockquote starts with "> " per level (up to four).
+// - An <img> is its alt text when it is a custom emoji (alt ":shortcode:", or class "emoji"), as
+//   the author typed it; other images say nothing inline.
 // - A mention anchor (class "mention" without "hashtag", or matching a Mention tag by href or by
-//   user and host) becomes "@user@host", with the host of the tag's href (else of the anchor's)
-//   when the name has none, and a mention facet whose target is the tag's href (the actor id),
-//   else the anchor's href. Mastodon links the profile page, not the actor id, hence the second way.
+//   user and host) keeps the text the author wrote ("@alice" stays "@alice"; an anchor whose text
+//   is not an "@name" shows the tag's "@user@host"), with a mention facet whose target is the
+//   tag's href (the actor id), else the anchor's href. Mastodon links the profile page, not the
+//   actor id, hence the second way.
 // - A hashtag anchor (class "hashtag", rel "tag", or "#name" matching a Hashtag tag) becomes
 //   "#name" with a hashtag facet whose target is "name".
-// - Any other anchor with an http(s) href is a link facet over its text; Mastodon's shortened
-//   links come out whole because their hidden parts are text too. Other anchors are plain text.
+// - Any other anchor with an http(s) href is a link facet over its text (over its URL when it has
+//   no text); Mastodon's shortened links come out whole because their hidden parts are text too.
+//   Other anchors are plain text.
 // Input over `max_input` bytes is cut there (at a UTF-8 boundary), and then before the first start
 // tag past the default HtmlParseBudget (html_parse_budget.h: shapes that would make parsing slow);
 // the prefix is converted, as a reader of a cut page would see it. Nothing fails, malformed HTML

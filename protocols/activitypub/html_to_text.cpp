@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -44,11 +45,15 @@ class TextBuilder {
     }
   }
 
+  // A <br>; runs of them leave at most one blank line, as Bluesky clients show text.
   void line_break() {
     if (out_.empty()) return;
     settle_newlines();
-    out_ += '\n';
+    if (!out_.ends_with("\n\n")) out_ += '\n';
   }
+
+  // Text written at the start of every line from now on (blockquotes' "> ").
+  void set_line_prefix(std::string prefix) { line_prefix_ = std::move(prefix); }
 
   void block_edge(int newlines) { pending_newlines_ = std::max(pending_newlines_, newlines); }
   void soft_space() { pending_space_ = true; }
@@ -104,17 +109,21 @@ class TextBuilder {
     }
     pending_newlines_ = 0;
     pending_space_ = false;
+    if (!line_prefix_.empty() && (out_.empty() || out_.back() == '\n')) out_ += line_prefix_;
     if (facet_open_ && !facet_start_) facet_start_ = out_.size();
     out_ += s;
   }
 
   std::string out_;
+  std::string line_prefix_;
   std::vector<Facet> facets_;
   bool pending_space_ = false;
   int pending_newlines_ = 0;
   bool facet_open_ = false;
   std::optional<std::size_t> facet_start_;
 };
+
+bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_html_space); }
 
 std::string_view attribute(const GumboElement& e, const char* name) {
   const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
@@ -133,6 +142,15 @@ bool has_token(const GumboElement& e, const char* name, std::string_view token) 
   return false;
 }
 
+// What an inline custom emoji (<img class="emoji" alt=":blobcat:">) says: its shortcode, as the
+// author typed it; other images say nothing inline (attachments carry the pictures).
+std::string emoji_text(const GumboElement& e) {
+  auto alt = attribute(e, "alt");
+  bool shortcode = alt.size() > 2 && alt.front() == ':' && alt.back() == ':' && !has_space(alt);
+  if (shortcode || has_token(e, "class", "emoji") || has_token(e, "class", "custom-emoji")) return std::string(utf8_prefix(alt, 256));
+  return {};
+}
+
 // All text under `node`, whitespace collapsed and trimmed: what an anchor says.
 std::string plain_text_of(const GumboNode* node) {
   TextBuilder b;
@@ -142,6 +160,8 @@ std::string plain_text_of(const GumboNode* node) {
     stack.pop_back();
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE || n->type == GUMBO_NODE_CDATA) {
       b.text(n->v.text.text, false);
+    } else if (n->type == GUMBO_NODE_ELEMENT && n->v.element.tag == GUMBO_TAG_IMG) {
+      b.text(emoji_text(n->v.element), false);
     } else if (n->type == GUMBO_NODE_ELEMENT) {
       const GumboVector& kids = n->v.element.children;
       for (unsigned i = kids.length; i > 0; --i) stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
@@ -204,9 +224,7 @@ class TagIndex {
   std::unordered_set<std::string> hashtags_;
 };
 
-bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_html_space); }
-
-enum class Exit { none, line, paragraph, preformatted, link };
+enum class Exit { none, line, paragraph, preformatted, link, list, quote };
 
 struct Frame {
   Frame(const GumboNode* n, Exit x = Exit::none, std::string_view link = {}) : node(n), exit(x), href(link) {}
@@ -267,6 +285,27 @@ class HtmlReader {
       case GUMBO_TAG_BR:
         out_.line_break();
         return std::nullopt;
+      case GUMBO_TAG_IMG:
+        if (auto alt = emoji_text(e); !alt.empty()) out_.text(alt, false);
+        return std::nullopt;
+      case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_MENU: case GUMBO_TAG_DIR: {
+        out_.block_edge(1);
+        int start = 1;
+        if (e.tag == GUMBO_TAG_OL)
+          if (auto value = attribute(e, "start"); !value.empty() && value.size() < 6 && std::isdigit(static_cast<unsigned char>(value[0])))
+            start = std::atoi(std::string(value).c_str());
+        lists_.push_back({e.tag == GUMBO_TAG_OL, start});
+        return Frame{n, Exit::list};
+      }
+      case GUMBO_TAG_LI:
+        out_.block_edge(1);
+        if (lists_.empty() || !lists_.back().ordered) out_.text("\u2022 ", true);
+        else out_.text(std::to_string(lists_.back().next++) + ". ", true);
+        return Frame{n, Exit::line};
+      case GUMBO_TAG_BLOCKQUOTE:
+        out_.block_edge(1);
+        out_.set_line_prefix(quote_prefix(++quote_depth_));
+        return Frame{n, Exit::quote};
       case GUMBO_TAG_A:
         return anchor(n);
       case GUMBO_TAG_P:
@@ -279,15 +318,14 @@ class HtmlReader {
       case GUMBO_TAG_TD: case GUMBO_TAG_TH:
         out_.soft_space();
         return Frame{n};
-      case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE: case GUMBO_TAG_BLOCKQUOTE:
+      case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE:
       case GUMBO_TAG_CAPTION: case GUMBO_TAG_CENTER: case GUMBO_TAG_DD: case GUMBO_TAG_DETAILS:
-      case GUMBO_TAG_DIR: case GUMBO_TAG_DIV: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
+      case GUMBO_TAG_DIV: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
       case GUMBO_TAG_FIELDSET: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE: case GUMBO_TAG_FOOTER:
       case GUMBO_TAG_FORM: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4:
       case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_HEADER: case GUMBO_TAG_HGROUP: case GUMBO_TAG_HR:
-      case GUMBO_TAG_LI: case GUMBO_TAG_MAIN: case GUMBO_TAG_MENU: case GUMBO_TAG_NAV: case GUMBO_TAG_OL:
+      case GUMBO_TAG_MAIN: case GUMBO_TAG_NAV:
       case GUMBO_TAG_SECTION: case GUMBO_TAG_SUMMARY: case GUMBO_TAG_TABLE: case GUMBO_TAG_TR:
-      case GUMBO_TAG_UL:
         out_.block_edge(1);
         return Frame{n, Exit::line};
       default:
@@ -308,6 +346,14 @@ class HtmlReader {
         in_link_ = false;
         out_.end_facet(Facet::Type::link, std::string(f.href));
         break;
+      case Exit::list:
+        lists_.pop_back();
+        out_.block_edge(1);
+        break;
+      case Exit::quote:
+        out_.block_edge(1);
+        out_.set_line_prefix(quote_prefix(--quote_depth_));
+        break;
     }
   }
 
@@ -325,6 +371,10 @@ class HtmlReader {
       return std::nullopt;
     }
     if (!is_web_link(href)) return Frame{n};
+    if (shown.empty()) {  // nothing to click on but the address itself
+      out_.facet(Facet::Type::link, href, std::string(href));
+      return std::nullopt;
+    }
     in_link_ = true;
     out_.begin_facet();
     return Frame{n, Exit::link, href};
@@ -346,13 +396,29 @@ class HtmlReader {
     if (tag && !tag->name.empty()) acct = Acct::of(tag->name, tag->href.empty() ? href : tag->href);
     if (!acct || acct->user.empty() || acct->host.empty()) return false;
     std::string target(tag && !tag->href.empty() ? tag->href : href);
-    if (is_web_link(target)) out_.facet(Facet::Type::mention, acct->text(), std::move(target));
-    else out_.text(acct->text(), false);
+    // Shown as the author wrote it ("@alice" stays "@alice"); the facet says who it is.
+    std::string text = written ? std::string(shown) : acct->text();
+    if (is_web_link(target)) out_.facet(Facet::Type::mention, text, std::move(target));
+    else out_.text(text, false);
     return true;
   }
 
+  // "> " per level of quoting, up to a depth anyone would still read.
+  static std::string quote_prefix(int depth) {
+    std::string prefix;
+    for (int i = 0; i < std::min(depth, 4); ++i) prefix += "> ";
+    return prefix;
+  }
+
+  struct List {
+    bool ordered;
+    int next;
+  };
+
   TagIndex tags_;
   TextBuilder out_;
+  std::vector<List> lists_;
+  int quote_depth_ = 0;
   int preformatted_ = 0;
   bool in_link_ = false;
 };

@@ -20,47 +20,14 @@ namespace {
 
 using nlohmann::json;
 
-EventKind kind_of(const ActivityView& a) {
-  if (a.type == "Create") return a.object && a.object->contains("inReplyTo") && !(*a.object)["inReplyTo"].is_null()
-                                     ? EventKind::reply
-                                     : EventKind::post;
-  if (a.type == "Announce") return EventKind::repost;
-  if (a.type == "Like") return EventKind::like;
-  if (a.type == "Follow") return EventKind::follow;
-  if (a.type == "Undo") return EventKind::unfollow;
-  if (a.type == "Accept") return EventKind::accept;
-  if (a.type == "Reject") return EventKind::reject;
-  if (a.type == "Delete") return EventKind::remove;
-  if (a.type == "Block") return EventKind::block;
-  if (a.type == "Flag") return EventKind::flag;
-  if (a.type == "Update") return EventKind::update;
-  return EventKind::other;
-}
-
-Event event_from(const ActivityView& a, const LocalActors& actors) {
-  Event e;
-  e.kind = kind_of(a);
-  e.origin.network = Network::activitypub;
-  e.origin.activity_id = a.id;
-  e.origin.object = {Network::activitypub, a.object_id.value_or(a.id), ""};
-  e.actor.id = a.actor;
-  if (a.object_id && a.type != "Create") e.subject = NativeRef{Network::activitypub, *a.object_id, ""};
-  // Said, not proven: the router refuses a post whose object names another author than the actor.
-  if (a.object && a.object->is_object()) e.origin.object_author = author_of(*a.object).value_or("");
-  // Content is taken only from an object its own server sent us. An Announce (or anything else)
-  // embedding another server's object could put words in its author's mouth; such objects are
-  // fetched from their origin before anyone sees them.
-  // And only when its author is the activity's actor: nobody speaks for someone else.
-  bool own_object = a.object && a.object_id && host_of_url(*a.object_id) == host_of_url(a.actor) &&
-                    (a.type == "Create" || a.type == "Update") && a.object->is_object() &&
-                    author_of(*a.object).value_or("") == a.actor;
-  if (own_object) read_object(*a.object, e);
-  // The activity's addressing decides who sees it (the object's usually says the same).
-  json addressing{{"to", a.to}, {"cc", a.cc}};
-  e.audience.visibility = visibility_of(addressing);
-  for (const auto* actor : actors.all())
-    if (actor->kind == LocalActor::Kind::group && is_for_group(actors, *actor, a)) e.audience.group = actors.id(*actor);
-  return e;
+// What the reader needs of this server: which local group an activity is addressed to.
+ParseContext parse_context(const LocalActors& actors) {
+  return {[&actors](const ActivityView& a) {
+    std::string group;
+    for (const auto* actor : actors.all())
+      if (actor->kind == LocalActor::Kind::group && is_for_group(actors, *actor, a)) group = actors.id(*actor);
+    return group;
+  }};
 }
 
 // The local actor an activity is about: the object of a Follow, or the followed actor of an
@@ -171,8 +138,16 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   std::int64_t now = d_.clock();
   WriteBatch batch = d_.store.batch();
   SeenIds::mark_received(batch, SeenIds::activitypub_key(view->id), now);
-  Event event = event_from(*view, d_.actors);
-  if (!event.may_cross()) {
+  ParseContext context = parse_context(d_.actors);
+  auto parsed = event_from_activity(*activity, context);
+  if (!parsed) {
+    // Nothing of it can cross (no author, nothing to show): the operator can ask why, and the
+    // activity still counts as received; group members on the fediverse still see it.
+    Decisions(d_.store).record(batch, Decision{view->id, "", Outcome::not_bridged, parsed.error(), "", "", now});
+    spdlog::info("inbox: {} {} from {} not bridged: {}", view->type, view->id, view->actor, utf8_prefix(parsed.error(), 1024));
+  }
+  Event event = parsed ? std::move(*parsed) : envelope_of(*view, context);
+  if (parsed && !event.may_cross()) {
     // Direct and followers-only content is never bridged, so it is not kept: the event says only
     // what it was and why its content is gone.
     std::string why = event.audience.visibility == Visibility::direct ? "direct message" : "followers-only";
@@ -181,7 +156,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
     Decisions(d_.store).record(batch, Decision{view->id, "", Outcome::not_bridged,
                                                "not public (" + why + "): its content is not kept", "", "", now});
   }
-  d_.events.append(batch, event, now);
+  if (parsed) d_.events.append(batch, event, now);
 
   if (view->type == "Follow") handle_follow(batch, *view, signer);
   else if (view->type == "Undo") handle_undo(batch, *view);
@@ -198,7 +173,6 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
     return {503, "storage_unavailable"};
   }
   spdlog::info("inbox: {} {} from {} stored as event {}", view->type, view->id, view->actor, event.id);
-  if (view->type == "Update" && view->object_id == view->actor && d_.actor_updated) d_.actor_updated(view->actor);
   d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "accepted"}}).inc();
   return {202, "accepted"};
 }
