@@ -204,25 +204,31 @@ void erase_range(RichText& rt, std::size_t start, std::size_t end) {
   rt.facets = std::move(kept);
 }
 
-// Mastodon and Misskey repeat a quote as a line "RE: <link>" for servers that show no quotes;
-// with the quote in the embed, that line only repeats it.
+// Mastodon and Misskey repeat a quote as a line "RE: <link>" (Fedibird "QT: <link>") for servers
+// that show no quotes; with the quote in the embed, that line only repeats it.
 void drop_inline_quote(RichText& rt, const std::vector<std::string>& quote_urls) {
-  for (std::size_t i = 0; i < rt.facets.size(); ++i) {
-    const Facet f = rt.facets[i];
-    if (f.type != Facet::Type::link || std::find(quote_urls.begin(), quote_urls.end(), f.target) == quote_urls.end()) continue;
-    std::size_t line_start = rt.text.rfind('\n', f.byte_start);
-    line_start = line_start == std::string::npos ? 0 : line_start + 1;
-    std::size_t line_end = rt.text.find('\n', f.byte_end);
-    if (line_end == std::string::npos) line_end = rt.text.size();
-    if (trimmed(std::string_view(rt.text).substr(line_start, f.byte_start - line_start)) != "RE:" ||
-        !trimmed(std::string_view(rt.text).substr(f.byte_end, line_end - f.byte_end)).empty())
-      continue;
-    std::size_t cut_start = line_start, cut_end = line_end;
-    while (cut_end < rt.text.size() && rt.text[cut_end] == '\n') ++cut_end;
-    if (cut_end == rt.text.size())
-      while (cut_start > 0 && rt.text[cut_start - 1] == '\n') --cut_start;
-    erase_range(rt, cut_start, cut_end);
-    return;
+  auto is_quote = [&](std::string_view url) {
+    return std::find(quote_urls.begin(), quote_urls.end(), url) != quote_urls.end();
+  };
+  for (std::size_t line_start = 0; line_start < rt.text.size();) {
+    std::size_t line_end = std::min(rt.text.find('\n', line_start), rt.text.size());
+    std::string line = trimmed(std::string_view(rt.text).substr(line_start, line_end - line_start));
+    if (line.starts_with("RE:") || line.starts_with("QT:")) {
+      std::string rest = trimmed(std::string_view(line).substr(3));
+      bool repeats = is_quote(rest) || std::any_of(rt.facets.begin(), rt.facets.end(), [&](const Facet& f) {
+        return f.type == Facet::Type::link && f.byte_start >= line_start && f.byte_end <= line_end &&
+               rt.text_of(f) == rest && is_quote(f.target);
+      });
+      if (repeats) {
+        std::size_t cut_start = line_start, cut_end = line_end;
+        while (cut_end < rt.text.size() && rt.text[cut_end] == '\n') ++cut_end;
+        if (cut_end == rt.text.size())
+          while (cut_start > 0 && rt.text[cut_start - 1] == '\n') --cut_start;
+        erase_range(rt, cut_start, cut_end);
+        return;
+      }
+    }
+    line_start = line_end + 1;
   }
 }
 
@@ -275,7 +281,17 @@ RichText body_of(const json& o, const std::string& content, const std::vector<As
   if (text.empty()) return {};
   if (media_type == "text/markdown") {
     html = markdown_to_html(text);
-    return html_to_text(html, tags);
+    RichText rt = html_to_text(html, tags);
+    // CommonMark links only what is marked up; writers of markdown fields (PeerTube descriptions)
+    // paste bare URLs too, which Bluesky would link.
+    for (auto& f : plain_text_facets(rt.text)) {
+      bool free = std::none_of(rt.facets.begin(), rt.facets.end(),
+                               [&](const Facet& g) { return f.byte_start < g.byte_end && g.byte_start < f.byte_end; });
+      if (f.type == Facet::Type::link && free) rt.facets.push_back(std::move(f));
+    }
+    std::stable_sort(rt.facets.begin(), rt.facets.end(),
+                     [](const Facet& a, const Facet& b) { return a.byte_start < b.byte_start; });
+    return rt;
   }
   if (media_type == "text/plain") return plain_text(text);
   html = text;
