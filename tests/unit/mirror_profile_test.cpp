@@ -145,7 +145,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("the profile is written once; an unchanged group writes and uploads nothing again", "[profile]") {
+TEST_CASE("the profile is written once, and an unchanged group writes and uploads nothing again", "[profile]") {
   Fixture f;
   MirrorProfile profiles(f.deps());
   auto first = profiles.sync(f.config.bridges[0]);
@@ -197,7 +197,7 @@ TEST_CASE("a failing write is retried with a growing delay until it succeeds, wi
   CHECK(f.reads == 4);  // three failures, then the write; no more until the recheck an hour later
 }
 
-TEST_CASE("a group that cannot be read is retried; the account is not touched meanwhile", "[profile]") {
+TEST_CASE("a group that cannot be read is retried and the account is not touched meanwhile", "[profile]") {
   Fixture f;
   f.group_error = true;
   MirrorProfile profiles(f.deps());
