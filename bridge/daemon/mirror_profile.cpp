@@ -85,7 +85,7 @@ void MirrorProfile::run() {
       if (b.name == due) bridge = &b;
     Result<std::string> done = make_error("the bridge is gone from the config");
     try {
-      done = sync(*bridge);
+      if (bridge) done = sync(*bridge);
     } catch (const std::exception& e) {  // a sync must never take the daemon down
       done = make_error(std::string("unexpected error: ") + e.what());
     }

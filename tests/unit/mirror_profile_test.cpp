@@ -8,10 +8,10 @@
 #include <mutex>
 #include <thread>
 
-#include "bridge/base/base64.h"
 #include "bridge/base/clock.h"
 #include "bridge/daemon/mirror_profile.h"
 #include "protocols/atproto/cid.h"
+#include "tests/support/fake_jwt.h"
 #include "tests/support/temp_dir.h"
 
 using namespace causeway;
@@ -22,15 +22,8 @@ namespace {
 const std::string kMirror = "did:plc:mirrormirrormirrormirror";
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "not really pixels";
 
-std::string base64url(const std::string& bytes) {
-  std::string s = base64_encode(bytes, false);
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
-}
-
 std::string jwt(const std::string& scope) {
-  return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
-         base64url(json{{"scope", scope}, {"sub", kMirror}, {"exp", 4'000'000'000LL}}.dump()) + ".c2ln";
+  return testing::fake_jwt({{"scope", scope}, {"sub", kMirror}, {"exp", 4'000'000'000LL}});
 }
 
 // One account's profile record, uploads counted; also serves images at /img/*.
@@ -145,7 +138,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("the profile is written once; an unchanged group writes and uploads nothing again", "[profile]") {
+TEST_CASE("the profile is written once, and an unchanged group writes and uploads nothing again", "[profile]") {
   Fixture f;
   MirrorProfile profiles(f.deps());
   auto first = profiles.sync(f.config.bridges[0]);
@@ -197,7 +190,7 @@ TEST_CASE("a failing write is retried with a growing delay until it succeeds, wi
   CHECK(f.reads == 4);  // three failures, then the write; no more until the recheck an hour later
 }
 
-TEST_CASE("a group that cannot be read is retried; the account is not touched meanwhile", "[profile]") {
+TEST_CASE("a group that cannot be read is retried and the account is not touched meanwhile", "[profile]") {
   Fixture f;
   f.group_error = true;
   MirrorProfile profiles(f.deps());

@@ -41,7 +41,7 @@ TEST_CASE("a group without summary, name or avatar still links the group and sho
   CHECK_FALSE(profile_record({"", "", "", std::nullopt}).contains("description"));
 }
 
-TEST_CASE("fields of the existing record the group does not own are kept; its own are replaced or removed", "[profile]") {
+TEST_CASE("fields of the existing record the group does not own are kept, its own are replaced or removed", "[profile]") {
   json current{{"$type", "app.bsky.actor.profile"},
                {"displayName", "old"},
                {"description", "old"},
