@@ -173,6 +173,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
     return {503, "storage_unavailable"};
   }
   spdlog::info("inbox: {} {} from {} stored as event {}", view->type, view->id, view->actor, event.id);
+  if (view->type == "Update" && view->object_id == view->actor && d_.actor_updated) d_.actor_updated(view->actor);
   d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "accepted"}}).inc();
   return {202, "accepted"};
 }

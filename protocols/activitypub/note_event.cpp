@@ -298,6 +298,17 @@ RichText body_of(const json& o, const std::string& content, const std::vector<As
   return html_to_text(html, tags);
 }
 
+// The image type a URL's extension names (the writer takes the type the server sends when it
+// fetches the image; this only marks the attachment as an image meanwhile).
+std::string image_type_of(const std::string& url) {
+  std::string path = url.substr(0, url.find_first_of("?#"));
+  auto dot = path.rfind('.');
+  std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == "png" || ext == "gif" || ext == "webp" || ext == "avif") return "image/" + ext;
+  return "image/jpeg";
+}
+
 void read_media(const json& o, Event& e) {
   for (const json* item : items_of(o, "attachment", 4 * kMaxAttachments)) {
     const json& a = *item;
@@ -309,7 +320,8 @@ void read_media(const json& o, Event& e) {
       if (media_type.starts_with("image/") || (media_type.empty() && looks_like_image(href))) {
         // Lemmy's image posts attach the image as a Link.
         if (std::none_of(e.media.begin(), e.media.end(), [&](const Media& m) { return m.url == href; }))
-          e.media.push_back(Media{href, media_type, 0, plain_of(string_member(a, "name"), kMaxAltBytes), 0, 0});
+          e.media.push_back(Media{href, media_type.empty() ? image_type_of(href) : media_type, 0,
+                                  plain_of(string_member(a, "name"), kMaxAltBytes), 0, 0});
       } else if (!e.embed.link) {
         e.embed.link = LinkCard{href, trimmed(string_member(a, "name")), "", ""};
       }

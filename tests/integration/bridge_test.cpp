@@ -72,7 +72,9 @@ TEST_CASE("a member's post mirrors to Bluesky with its facets, image and attribu
   REQUIRE(tag);
   CHECK((*tag)["features"][0]["tag"] == "townhall");
   CHECK(facet_text(rec, *tag) == "#townhall");
-  CHECK(text.find("@carol@" + host) != std::string::npos);  // a fediverse mention stays readable
+  // A fediverse mention stays as its author wrote it, a link to the person (issue 11).
+  CHECK(text.find("@carol") != std::string::npos);
+  CHECK(text.find("@carol@" + host) == std::string::npos);
   REQUIRE(rec.contains("embed"));
   CHECK(rec["embed"]["$type"] == "app.bsky.embed.images");
   CHECK(rec["embed"]["images"][0]["alt"] == "Poster of the meeting");

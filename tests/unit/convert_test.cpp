@@ -106,7 +106,7 @@ TEST_CASE("what is not a post is refused with the reason", "[convert]") {
   std::string out, reason;
   CHECK(convert_to_bluesky(read(kData / "activitypub/lemmy/like_note.json"), ConvertSetup{}, out, reason) ==
         kConvertRefused);
-  CHECK(reason.find("Like") != std::string::npos);
+  CHECK(reason.find("like") != std::string::npos);
   CHECK(convert_to_bluesky("{not json", ConvertSetup{}, out, reason) == kConvertRefused);
   CHECK(!reason.empty());
   CHECK(convert_to_fediverse("[]", ConvertSetup{}, out, reason) == kConvertRefused);
