@@ -15,7 +15,7 @@ namespace causeway {
 namespace {
 
 constexpr const char* kPost = "app.bsky.feed.post";
-constexpr std::size_t kMaxImageBytes = 1'000'000;  // Bluesky's limit for images in posts
+using atproto::kMaxImageBytes;
 constexpr std::int64_t kLoginRetryUs = 60'000'000;  // a failing account is tried again after a minute
 
 // The router lets only an item's author change or remove its copy; checked again where it happens.

@@ -9,7 +9,6 @@
 namespace causeway::atproto {
 namespace {
 
-constexpr std::size_t kMaxImageBytes = 1'000'000;  // Bluesky's limit for an image in a post
 constexpr std::size_t kMaxImages = 4;
 // Room kept in each part of a thread for its " (12/34)" number.
 constexpr std::size_t kNumberRoom = 10;

@@ -35,6 +35,9 @@ std::vector<LabelRule> default_label_rules();
 // The self-labels Bluesky defines for posts; only these are written.
 bool is_bluesky_self_label(const std::string& label);
 
+// Bluesky's limit for one image in a post; the writer checks fetched images against it too.
+inline constexpr std::size_t kMaxImageBytes = 1'000'000;
+
 struct PostOptions {
   // "{name}" and "{handle}" are replaced with the author's; "" writes no attribution line.
   std::string attribution;
