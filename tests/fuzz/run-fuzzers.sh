@@ -8,7 +8,7 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership"
+TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership note_event"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
@@ -29,6 +29,7 @@ seed "$corpus/jetstream" tests/fuzz/seeds/jetstream/*.json
 seed "$corpus/lexicon" tests/fuzz/seeds/lexicon/*.bin
 seed "$corpus/html" tests/fuzz/seeds/html/*
 seed "$corpus/key_ownership" tests/fuzz/seeds/key_ownership/*
+seed "$corpus/note_event" tests/data/activitypub/*/*.json
 
 status=0
 for target in $TARGETS; do
