@@ -29,7 +29,9 @@ seed "$corpus/jetstream" tests/fuzz/seeds/jetstream/*.json
 seed "$corpus/lexicon" tests/fuzz/seeds/lexicon/*.bin
 seed "$corpus/html" tests/fuzz/seeds/html/*
 seed "$corpus/key_ownership" tests/fuzz/seeds/key_ownership/*
-seed "$corpus/note_event" tests/data/activitypub/*/*.json
+# The corpus repeats file names across servers (note.json ...): each seed is named for its server.
+mkdir -p "$corpus/note_event"
+for f in tests/data/activitypub/*/*.json; do cp "$f" "$corpus/note_event/$(basename "$(dirname "$f")")_$(basename "$f")"; done
 
 status=0
 for target in $TARGETS; do
