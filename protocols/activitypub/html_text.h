@@ -28,8 +28,10 @@ struct As2Tag {
 
 // The Mention and Hashtag entries of `note["tag"]` (an object or an array). Entries of other types,
 // without href and name, or with an href or name over kMaxTagField bytes (no real account or tag is
-// that long, and html_to_text repeats the name for every anchor) are skipped.
+// that long, and html_to_text repeats the name for every anchor) are skipped. Only the first kMaxTags
+// entries are looked at: every tag may be searched for in the text, and no post names more.
 inline constexpr std::size_t kMaxTagField = 2048;
+inline constexpr std::size_t kMaxTags = 256;
 std::vector<As2Tag> tags_of(const nlohmann::json& note);
 
 inline constexpr std::size_t kMaxHtmlInput = 256 * 1024;

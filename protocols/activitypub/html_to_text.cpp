@@ -442,7 +442,11 @@ std::vector<As2Tag> tags_of(const nlohmann::json& note) {
     out.push_back(std::move(tag));
   };
   if (it->is_array()) {
-    for (const auto& t : *it) take(t);
+    std::size_t seen = 0;
+    for (const auto& t : *it) {
+      if (++seen > kMaxTags) break;
+      take(t);
+    }
   } else {
     take(*it);
   }

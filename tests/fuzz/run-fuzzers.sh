@@ -8,7 +8,7 @@ SECONDS_EACH="${1:-60}"
 FIXTURES="${CAUSEWAY_FIXTURES:-../shared/fixtures}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCAUSEWAY_FUZZ=ON -DCAUSEWAY_TESTS=OFF >/dev/null
-TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership convert record_to_note"
+TARGETS="dag_cbor car frame commit jetstream lexicon cavage_header rfc9421_header as2 html key_ownership convert record_to_note note_event"
 # shellcheck disable=SC2086
 cmake --build build-fuzz --target $(for t in $TARGETS; do printf 'fuzz_%s ' "$t"; done)
 
@@ -39,6 +39,9 @@ for f in $(find tests/data/atproto/posts -name '*.json' 2>/dev/null); do
   n=$((n + 1)); { printf '\001'; cat "$f"; } > "$corpus/convert/at-$n"
 done
 seed "$corpus/record_to_note" tests/data/atproto/posts/*.json
+# The corpus repeats file names across servers (note.json ...): each seed is named for its server.
+mkdir -p "$corpus/note_event"
+for f in tests/data/activitypub/*/*.json; do cp "$f" "$corpus/note_event/$(basename "$(dirname "$f")")_$(basename "$f")"; done
 
 status=0
 for target in $TARGETS; do

@@ -29,3 +29,11 @@ TEST_CASE("custom emoji images are their shortcode", "[html]") {
   CHECK(ap::html_to_text(R"(hi <img src="https://a.example/e.png" alt=":blobcat:" class="custom-emoji"> <img alt="photo" src="x">!)", {}).text ==
         "hi :blobcat: !");
 }
+
+TEST_CASE("only the first kMaxTags tag entries are read", "[html]") {
+  nlohmann::json many = nlohmann::json::array();
+  for (int i = 0; i < 1000; ++i) many.push_back({{"type", "Hashtag"}, {"name", "#t" + std::to_string(i)}});
+  auto tags = ap::tags_of({{"tag", many}});
+  REQUIRE(tags.size() == ap::kMaxTags);
+  CHECK(tags.back().name == "#t255");
+}

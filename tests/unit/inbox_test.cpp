@@ -124,3 +124,22 @@ TEST_CASE("a direct message is not kept: only its id and the reason", "[inbox]")
   REQUIRE_FALSE(why->empty());
   CHECK(why->back().reason.find("not public (direct message)") != std::string::npos);
 }
+
+TEST_CASE("a post with no author or nothing to show is not stored, and why says so", "[inbox]") {
+  InboxHarness h;
+  json empty = note_create("https://a.example/a/5", json::array({ap::kPublic}));
+  empty["object"]["content"] = "<p> </p>";
+  REQUIRE(h.inbox.receive(h.request(empty)).status == 202);
+  json group_only = note_create("https://a.example/a/6", json::array({ap::kPublic}));
+  group_only["object"]["attributedTo"] = {{{"type", "Group"}, {"id", "https://a.example/groups/g"}}};
+  REQUIRE(h.inbox.receive(h.request(group_only)).status == 202);
+  CHECK(h.stored_events() == 0);
+  auto why = Decisions(*h.store).about("https://a.example/a/5");
+  REQUIRE(why.ok());
+  REQUIRE_FALSE(why->empty());
+  CHECK(why->back().reason.find("has no text, title, media or link") != std::string::npos);
+  why = Decisions(*h.store).about("https://a.example/a/6");
+  REQUIRE(why.ok());
+  REQUIRE_FALSE(why->empty());
+  CHECK(why->back().reason.find("attributedTo names no person") != std::string::npos);
+}
