@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "bridge/base/clock.h"
-#include "bridge/rich_text.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/hashtag_link.h"
@@ -173,7 +172,14 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
   if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
   const std::string& note_id = context.note_id;
   batch.put(Family::local, "object/" + note_id, rendered->note.dump());
-  if (Status s = publish_to_group(batch, bridge, from, rendered->create, rendered->recipients); !s.ok())
+  // The parent's author must get the reply; a mentioned fediverse account that cannot be reached
+  // now does not hold the post back.
+  std::vector<std::string> recipients;
+  for (const auto& actor : rendered->recipients) {
+    if (actor == parent_author || d_.recipient(actor).ok()) recipients.push_back(actor);
+    else spdlog::warn("{}: the mentioned {} cannot be reached; the reply goes without it", note_id, actor);
+  }
+  if (Status s = publish_to_group(batch, bridge, from, rendered->create, recipients); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
   copy.bridge = bridge.name;
