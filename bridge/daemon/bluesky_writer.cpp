@@ -8,7 +8,7 @@
 #include "bridge/base/clock.h"
 #include "bridge/rich_text.h"
 #include "config/secret_value.h"
-#include "bridge/daemon/post_options.h"
+#include "protocols/atproto/post_options.h"
 #include "protocols/atproto/post_render.h"
 
 namespace causeway {
@@ -113,7 +113,7 @@ Result<atproto::RenderedPost> BlueskyWriter::render(const BridgeConfig& bridge, 
     if (!copy.ok() || !copy->has_value() || (*copy)->records.empty()) return std::nullopt;
     return atproto::PostRef{(*copy)->records.front().uri, (*copy)->records.front().cid};
   };
-  return atproto::render_post(event, post_options_for(bridge), context);
+  return atproto::render_post(event, atproto::post_options_for(bridge), context);
 }
 
 std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClient& client, const std::vector<Media>& media,

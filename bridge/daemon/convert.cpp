@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/daemon/post_options.h"
+#include "protocols/atproto/post_options.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/note_render.h"
@@ -52,7 +52,7 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
     }
     if (event->received_at_us == 0) event->received_at_us = event->created_at_us;
     if (!setup.group_id.empty() && event->audience.group.empty()) event->audience.group = setup.group_id;
-    atproto::PostOptions options = setup.bridge ? post_options_for(*setup.bridge) : atproto::PostOptions{};
+    atproto::PostOptions options = setup.bridge ? atproto::post_options_for(*setup.bridge) : atproto::PostOptions{};
     atproto::PostContext context;
     std::string own_prefix = setup.public_url + "/ap/did:";
     // Mentions of Bluesky users bridged here are mentions on Bluesky; the fediverse side already

@@ -5,8 +5,8 @@
 #include "config/config.h"
 #include "protocols/atproto/post_render.h"
 
-namespace causeway {
+namespace causeway::atproto {
 
-atproto::PostOptions post_options_for(const BridgeConfig& bridge);
+PostOptions post_options_for(const BridgeConfig& bridge);
 
-}  // namespace causeway
+}  // namespace causeway::atproto
