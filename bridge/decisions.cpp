@@ -105,4 +105,12 @@ Result<std::vector<Decision>> Decisions::about(const std::string& native_id) con
   return out;
 }
 
+bool Decisions::still_coming(const std::string& native_id, std::int64_t received_us, std::int64_t now_us) const {
+  constexpr std::int64_t kParentWaitUs = 600'000'000;
+  auto last = about(native_id);
+  bool pending = last.ok() && !last->empty() &&
+                 (last->back().outcome == Outcome::queued || last->back().outcome == Outcome::held);
+  return pending && now_us - received_us < kParentWaitUs;
+}
+
 }  // namespace causeway

@@ -37,6 +37,10 @@ class Decisions {
   void record(WriteBatch& batch, const Decision& d) const;
   // Every decision about `native_id`, oldest first.
   Result<std::vector<Decision>> about(const std::string& native_id) const;
+  // Whether the last decision about `native_id` says it is still queued or held, and the item
+  // waiting for it (received at `received_us`) has not waited too long (ten minutes): a reply
+  // then waits for its parent's copy instead of giving up.
+  bool still_coming(const std::string& native_id, std::int64_t received_us, std::int64_t now_us) const;
   // Retention: removes the decisions made before `cutoff_us`, except those about an event `keep`
   // names (an item still queued or held keeps its story). Returns how many were removed.
   Result<std::size_t> prune_older_than(std::int64_t cutoff_us,

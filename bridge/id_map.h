@@ -11,16 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "bridge/base/at_uri.h"
 #include "bridge/base/result.h"
 #include "storage/store.h"
 
 namespace causeway {
-
-struct StrongRef {
-  std::string uri;
-  std::string cid;
-  bool operator==(const StrongRef&) const = default;
-};
 
 struct BlueskyCopy {
   std::string bridge;

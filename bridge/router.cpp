@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/base/at_uri.h"
 #include "bridge/base/url.h"
 
 namespace causeway {
@@ -15,13 +16,6 @@ constexpr std::uint64_t kMaxBlobBytes = 50'000'000;  // a PDS takes no larger bl
 
 bool mirrors(MirrorDirection d, bool to_bluesky) {
   return d == MirrorDirection::both || d == (to_bluesky ? MirrorDirection::to_bluesky : MirrorDirection::to_fediverse);
-}
-
-// The DID of an at-uri ("at://did:plc:x/app.bsky.feed.post/3k..."), or "".
-std::string at_authority(const std::string& uri) {
-  if (uri.rfind("at://", 0) != 0) return {};
-  auto end = uri.find('/', 5);
-  return uri.substr(5, end == std::string::npos ? std::string::npos : end - 5);
 }
 
 const char* visibility_reason(Visibility v) {
@@ -44,29 +38,6 @@ std::optional<std::string> attribution_refusal(const Event& event) {
 }
 
 }  // namespace
-
-std::string encode_bridge_job(const BridgeJob& job) {
-  return nlohmann::json{{"event", job.event_id}, {"bridge", job.bridge}, {"op", job.op}}.dump();
-}
-
-std::optional<BridgeJob> decode_bridge_job(std::string_view payload) {
-  auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  BridgeJob job{j.value("event", ""), j.value("bridge", ""), j.value("op", "")};
-  if (job.event_id.empty() || job.bridge.empty() || job.op.empty()) return std::nullopt;
-  return job;
-}
-
-bool host_in_domains(const std::string& host_port, const std::vector<std::string>& domains) {
-  std::string host = host_port.substr(0, host_port.find(':'));
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const auto& entry : domains) {
-    std::string d = entry.substr(0, entry.find(':'));
-    if (host == d || (host.size() > d.size() && host.compare(host.size() - d.size() - 1, d.size() + 1, "." + d) == 0))
-      return true;
-  }
-  return false;
-}
 
 Router::Router(const Config& config, Store& store, DeliveryQueue& queue, Metrics& metrics, RouterHooks hooks,
                std::function<std::int64_t()> clock)
@@ -131,7 +102,7 @@ std::optional<Router::Route> Router::by_mirror_did(const std::string& did) const
 }
 
 std::optional<Router::Route> Router::by_mirror_uri(const std::string& at_uri) const {
-  return by_mirror_did(at_authority(at_uri));
+  return by_mirror_did(std::string(at_uri_authority(at_uri)));
 }
 
 std::optional<Router::Route> Router::by_mapped_ap(const std::string& ap_id) const {
@@ -244,14 +215,14 @@ void Router::decide(WriteBatch& batch, const Event& event, const std::string& br
 }
 
 void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, const char* kind,
-                     const std::string& op, const std::string& target) {
+                     JobOp op, const std::string& target) {
   Job job;
   job.id = event.id + "." + route.bridge->name;
   job.kind = kind;
   job.target = target;
   job.payload = encode_bridge_job({event.id, route.bridge->name, op});
   bool from_bluesky = event.origin.network == Network::atproto;
-  if (from_bluesky && (op == "reply") && route.bridge->bluesky_posting == BlueskyPosting::approved) {
+  if (from_bluesky && (op == JobOp::reply) && route.bridge->bluesky_posting == BlueskyPosting::approved) {
     Verdict v = moderation_.verdict(route.bridge->name, event.actor.id);
     if (v == Verdict::denied) {
       decide(batch, event, route.bridge->name, Outcome::not_bridged, "the author was denied by an operator");
@@ -265,12 +236,12 @@ void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, 
     }
   }
   queue_.enqueue(batch, std::move(job));
-  decide(batch, event, route.bridge->name, Outcome::queued, op);
+  decide(batch, event, route.bridge->name, Outcome::queued, job_op_name(op));
 }
 
 std::optional<std::string> Router::post_refusal(const BridgeConfig& bridge, const Event& event) const {
   std::string host = host_of_url(event.actor.id);
-  if (host_in_domains(host, config_.blocked_domains) || host_in_domains(host, bridge.blocked.domains))
+  if (domain_in(host, config_.blocked_domains) || domain_in(host, bridge.blocked.domains))
     return "author's domain blocked: " + host;
   if (!event.may_cross()) return std::string(visibility_reason(event.audience.visibility));
   const std::string& type = event.origin.object_type;
@@ -291,24 +262,24 @@ void Router::route(WriteBatch& batch, const Event& event) {
 void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
   const std::string& object = event.origin.object.id;
   std::optional<Route> route;
-  std::string op;
+  JobOp op = JobOp::post;
   switch (event.kind) {
     case EventKind::post:
     case EventKind::reply:
       route = by_group(event.audience.group);
       if (!route && event.thread.parent) route = by_mapped_ap(event.thread.parent->id);
-      op = "post";
+      op = JobOp::post;
       break;
     case EventKind::repost:
       // A followed remote group boosting a member's post: that is how its posts reach us.
       route = by_group(event.actor.id);
-      if (route && route->bridge->fediverse.group) op = "fetch_post";
+      if (route && route->bridge->fediverse.group) op = JobOp::fetch_post;
       else route.reset();
       break;
     case EventKind::update:
     case EventKind::remove: {
-      op = event.kind == EventKind::update ? "update" : "delete";
-      const std::string& target = op == "delete" && event.subject ? event.subject->id : object;
+      op = event.kind == EventKind::update ? JobOp::update : JobOp::remove;
+      const std::string& target = op == JobOp::remove && event.subject ? event.subject->id : object;
       auto copy = idmap_.bluesky_copy(target);
       if (copy.ok() && copy->has_value()) {
         route = by_bridge((*copy)->bridge);
@@ -317,9 +288,9 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
         if (route && !(*copy)->author.empty() && (*copy)->author != event.actor.id)
           return decide(batch, event, route->bridge->name, Outcome::not_bridged, not_the_author(event), false);
       } else if (auto waiting = pending(target)) {
-        return change_before_crossing(batch, event, *waiting, target, op == "delete");
+        return change_before_crossing(batch, event, *waiting, target, op == JobOp::remove);
       }
-      if (route && op == "update" && event.origin.object_type.empty())
+      if (route && op == JobOp::update && event.origin.object_type.empty())
         return decide(batch, event, route->bridge->name, Outcome::not_bridged,
                       "the edit carries no content from its author's server");
       break;
@@ -329,7 +300,7 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
   }
   if (!route) return;  // nothing to do with any bridge
   const std::string& name = route->bridge->name;
-  if (op == "post" || op == "fetch_post") {
+  if (op == JobOp::post || op == JobOp::fetch_post) {
     // The same post can reach us twice (addressed to us, and announced by a group).
     auto copy = idmap_.bluesky_copy(object);
     if (copy.ok() && copy->has_value() && !(*copy)->records.empty())
@@ -337,7 +308,7 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
     // (Said of this activity only: the post's own story stays "queued", then "bridged".)
     if (pending(object)) return decide(batch, event, name, Outcome::not_bridged, "already on its way", false);
   }
-  if (op == "post") {
+  if (op == JobOp::post) {
     // About the object only when it is in the actor's own namespace: a forged claim on someone
     // else's post must not become that post's story.
     bool own_id = host_of_url(object) == host_of_url(event.actor.id);
@@ -347,15 +318,15 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
   if (hooks_.is_local && (hooks_.is_local(event.actor.id) || hooks_.is_local(object)))
     return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (loop prevention)");
   if (!route->bridge->bluesky) return decide(batch, event, name, Outcome::not_bridged, "the bridge has no Bluesky side");
-  if (op == "delete") {
+  if (op == JobOp::remove) {
     // Deletes always go through: what was bridged before a block must still be removable.
-  } else if (op == "post" || op == "update") {
+  } else if (op == JobOp::post || op == JobOp::update) {
     if (auto refused = post_refusal(*route->bridge, event)) return decide(batch, event, name, Outcome::not_bridged, *refused);
     if (route->bridge->fediverse.host && hooks_.is_member && !hooks_.is_member(route->group_id, event.actor.id))
       return decide(batch, event, name, Outcome::not_bridged, "the author is not a member of the group");
   } else {
     std::string host = host_of_url(event.actor.id);
-    if (host_in_domains(host, config_.blocked_domains) || host_in_domains(host, route->bridge->blocked.domains))
+    if (domain_in(host, config_.blocked_domains) || domain_in(host, route->bridge->blocked.domains))
       return decide(batch, event, name, Outcome::not_bridged, "the group's domain is blocked: " + host);
   }
   enqueue(batch, event, *route, kToBlueskyJob, op, route->bridge->bluesky->pds.to_string());
@@ -364,24 +335,24 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
 void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
   const std::string& author = event.actor.id;
   std::optional<Route> route;
-  std::string op;
+  JobOp op = JobOp::post;
   switch (event.kind) {
     case EventKind::reply:
       if (event.thread.root) route = by_mirror_uri(event.thread.root->id);
       if (!route && event.thread.parent) route = by_mirror_uri(event.thread.parent->id);
       if (!route && event.thread.parent) route = by_mapped_at(event.thread.parent->id);
-      op = "reply";
+      op = JobOp::reply;
       break;
     case EventKind::post:
       for (const auto& f : event.content.facets)
         if (!route && f.type == Facet::Type::mention) route = by_mirror_did(f.target);
-      op = "reply";  // a mention of the mirror account starts a thread in the group
+      op = JobOp::reply;  // a mention of the mirror account starts a thread in the group
       break;
     case EventKind::like:
     case EventKind::repost:
       if (event.subject) route = by_mirror_uri(event.subject->id);
       if (!route && event.subject) route = by_mapped_at(event.subject->id);
-      op = event.kind == EventKind::like ? "like" : "repost";
+      op = event.kind == EventKind::like ? JobOp::like : JobOp::repost;
       break;
     case EventKind::follow:
       if (event.subject) route = by_mirror_did(event.subject->id);
@@ -401,7 +372,7 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
         // Said of this event only, never as the record's own story (a firehose delete has its id).
         if (event.origin.activity_id != target) decide(batch, event, bridge, Outcome::not_bridged, not_the_author(event), false);
       };
-      if (at_authority(target) != author) return refuse("");
+      if (at_uri_authority(target) != author) return refuse("");
       if (moderation_.remove_follow_record(batch, target)) return;
       route = by_mapped_at(target);
       if (!route)
@@ -413,7 +384,7 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
           return decide(batch, event, waiting->route.bridge->name, Outcome::not_bridged,
                         "deleted before it crossed; its copy will not be made");
         }
-      op = "delete";
+      op = JobOp::remove;
       break;
     }
     case EventKind::update:
@@ -432,15 +403,15 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
   auto blocked = [&](const std::vector<std::string>& list) {
     return std::find(list.begin(), list.end(), author) != list.end();
   };
-  if (op != "delete" && (blocked(config_.blocked_accounts) || blocked(route->bridge->blocked.dids)))
+  if (op != JobOp::remove && (blocked(config_.blocked_accounts) || blocked(route->bridge->blocked.dids)))
     return decide(batch, event, name, Outcome::not_bridged, "account blocked: " + author);
-  if (op == "reply" && !mirrors(route->bridge->mirror.replies, false))
+  if (op == JobOp::reply && !mirrors(route->bridge->mirror.replies, false))
     return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to the fediverse (mirror.replies)");
-  if (op == "like" && !mirrors(route->bridge->mirror.likes, false))
+  if (op == JobOp::like && !mirrors(route->bridge->mirror.likes, false))
     return decide(batch, event, name, Outcome::not_bridged, "likes are not mirrored to the fediverse (mirror.likes)");
-  if (op == "repost" && !mirrors(route->bridge->mirror.reposts, false))
+  if (op == JobOp::repost && !mirrors(route->bridge->mirror.reposts, false))
     return decide(batch, event, name, Outcome::not_bridged, "reposts are not mirrored to the fediverse (mirror.reposts)");
-  if (op == "reply" && route->bridge->bluesky_posting == BlueskyPosting::followers &&
+  if (op == JobOp::reply && route->bridge->bluesky_posting == BlueskyPosting::followers &&
       !moderation_.is_follower(name, author))
     return decide(batch, event, name, Outcome::not_bridged,
                   "the author does not follow the mirror account (members.bluesky_posting: followers)");

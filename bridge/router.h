@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bridge/base/metrics.h"
+#include "bridge/bridge_job.h"
 #include "bridge/decisions.h"
 #include "bridge/delivery_queue.h"
 #include "bridge/event.h"
@@ -32,20 +33,6 @@
 #include "storage/store.h"
 
 namespace causeway {
-
-inline constexpr const char* kToBlueskyJob = "bridge.to_bluesky";
-inline constexpr const char* kToFediverseJob = "bridge.to_fediverse";
-
-// What a bridge job carries: which event, for which bridge, and what to do with it there.
-struct BridgeJob {
-  std::string event_id;
-  std::string bridge;
-  // to Bluesky: post, update, delete, fetch_post (an Announce of a remote group: fetch it first)
-  // to the fediverse: reply (also a mention), like, repost, follow, delete, profile
-  std::string op;
-};
-std::string encode_bridge_job(const BridgeJob& job);
-std::optional<BridgeJob> decode_bridge_job(std::string_view payload);
 
 // What the router needs to know of the adapters, given by the daemon's wiring.
 struct RouterHooks {
@@ -113,7 +100,7 @@ class Router {
   // Records the decision about the event's activity and (unless told not to) its object.
   void decide(WriteBatch& batch, const Event& event, const std::string& bridge, Outcome outcome,
               const std::string& reason, bool about_object = true);
-  void enqueue(WriteBatch& batch, const Event& event, const Route& route, const char* kind, const std::string& op,
+  void enqueue(WriteBatch& batch, const Event& event, const Route& route, const char* kind, JobOp op,
                const std::string& target);
   void count(const Event& event, const std::string& bridge, const char* outcome);
 
@@ -131,7 +118,5 @@ class Router {
   std::vector<Route> routes_;
 };
 
-// Whether `host` is `domain` or under it ("a.spam.example" is under "spam.example").
-bool host_in_domains(const std::string& host, const std::vector<std::string>& domains);
 
 }  // namespace causeway

@@ -20,16 +20,30 @@ struct AtUri {
   std::string record_path() const { return collection + "/" + rkey; }
 };
 
+// A strong reference to one version of a record: its at-uri and the CID of that version (what
+// reply refs, quote embeds, the XRPC client's writes and the id map all carry). The one type.
+struct StrongRef {
+  std::string uri;
+  std::string cid;  // empty when the server did not say
+  bool operator==(const StrongRef&) const = default;
+};
+
+// The authority of an at-uri ("did:plc:x" of "at://did:plc:x/app.bsky.feed.post/3k"), "" when
+// `text` is not one. No copy: the firehose filter asks this of every reply and like it sees.
+inline std::string_view at_uri_authority(std::string_view text) {
+  if (!text.starts_with("at://")) return {};
+  text.remove_prefix(5);
+  return text.substr(0, text.find('/'));
+}
+
 // nullopt unless `text` starts with "at://" and has a non-empty authority; a query or fragment is
 // not expected in record uris and stays in the rkey.
 inline std::optional<AtUri> parse_at_uri(std::string_view text) {
-  constexpr std::string_view kScheme = "at://";
-  if (!text.starts_with(kScheme)) return std::nullopt;
-  text.remove_prefix(kScheme.size());
   AtUri uri;
-  auto slash = text.find('/');
-  uri.authority = std::string(text.substr(0, slash));
+  uri.authority = std::string(at_uri_authority(text));
   if (uri.authority.empty()) return std::nullopt;
+  text.remove_prefix(5);
+  auto slash = text.find('/');
   if (slash == std::string_view::npos) return uri;
   text.remove_prefix(slash + 1);
   slash = text.find('/');

@@ -168,4 +168,24 @@ Result<Url> parse_url(std::string_view text, std::string_view allowed_schemes) {
   return url;
 }
 
+bool domain_matches(std::string_view host, std::string_view domain) {
+  host = host.substr(0, host.find(':'));
+  domain = domain.substr(0, domain.find(':'));
+  if (domain.empty() || host.size() < domain.size()) return false;
+  auto same = [](std::string_view a, std::string_view b) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+  };
+  std::string_view tail = host.substr(host.size() - domain.size());
+  if (!same(tail, domain)) return false;
+  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
+}
+
+bool domain_in(std::string_view host, const std::vector<std::string>& domains) {
+  for (const auto& d : domains)
+    if (domain_matches(host, d)) return true;
+  return false;
+}
+
 }  // namespace causeway

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bridge/base/result.h"
 
@@ -36,6 +37,13 @@ Result<HostPort> parse_host_port(std::string_view text);
 // The authority (host[:port]) of an absolute URL, "" when there is none. Cheap: no validation,
 // for grouping by server (per-host limits, same-origin checks) on hot paths.
 std::string host_of_url(std::string_view url);
+
+// Whether `host` is `domain` or one of its subdomains ("a.b.example" is under "b.example",
+// "evilb.example" is not). Case-insensitive; a ":port" on either side is ignored. The one rule
+// for blocked domains, blocked handles (a handle is a domain name) and a WebFinger answer's host.
+bool domain_matches(std::string_view host, std::string_view domain);
+// Whether `host` matches any of `domains`.
+bool domain_in(std::string_view host, const std::vector<std::string>& domains);
 
 // Whether `text` may be the target of a link in a post: "http://" or "https://" (any case), a
 // non-empty host, no spaces or control characters. Looser than parse_url (fragments, userinfo and

@@ -12,16 +12,17 @@
 #include "bridge/base/log.h"
 #include "bridge/base/metrics.h"
 #include "bridge/base/url.h"
+#include "bridge/bridge_worker.h"
 #include "bridge/daemon/admin_routes.h"
 #include "bridge/daemon/admin_token.h"
 #include "bridge/base/clock.h"
 #include "bridge/daemon/bluesky_service.h"
-#include "bridge/daemon/bluesky_writer.h"
 #include "bridge/daemon/bridge_command.h"
 #include "bridge/daemon/bridged_actors.h"
-#include "bridge/daemon/fediverse_writer.h"
 #include "bridge/retention.h"
 #include "bridge/router.h"
+#include "protocols/activitypub/bridged_publisher.h"
+#include "protocols/atproto/mirror_writer.h"
 #include "bridge/daemon/cli.h"
 #include "bridge/daemon/fediverse_service.h"
 #include "bridge/daemon/members_command.h"
@@ -116,7 +117,7 @@ int run_daemon(const DaemonOptions& options) {
   install_admin_routes(admin, AdminContext{metrics, **store, started});
   // One log, so event ids (time + sequence) are unique across both adapters.
   EventLog events(**store);
-  auto fediverse = std::make_unique<FediverseService>(config, **store, events, *vault, metrics);
+  auto fediverse = std::make_unique<FediverseService>(config, **store, events, *vault, metrics, now_us);
   // The router decides for every event in the batch that stores it (EventLog's observer).
   Router router(config, **store, fediverse->queue(), metrics,
                 RouterHooks{[&fediverse](const std::string& group, const std::string& actor) {
@@ -134,7 +135,7 @@ int run_daemon(const DaemonOptions& options) {
   install_member_routes(admin, members, *token);
   install_queue_routes(admin, fediverse->queue(), *token);
   install_bridge_routes(admin, router, fediverse->queue(), **store, *token);
-  std::unique_ptr<BlueskyWriter> to_bluesky;  // made once the mirror accounts are resolved
+  std::unique_ptr<atproto::MirrorWriter> to_bluesky;  // made once the mirror accounts are resolved
   install_status_routes(admin, StatusContext{config, **store, fediverse->queue(), router,
                                               [&to_bluesky](const std::string& bridge) {
                                                 return to_bluesky && to_bluesky->failing(bridge);
@@ -165,8 +166,8 @@ int run_daemon(const DaemonOptions& options) {
   bluesky->start();
 
   // The bridge's two writers: fediverse posts to the mirror accounts, Bluesky replies into groups.
-  to_bluesky = std::make_unique<BlueskyWriter>(BlueskyWriterDeps{
-      config, **store, events, fediverse->queue(), router, metrics, writer_http, *vault,
+  to_bluesky = std::make_unique<atproto::MirrorWriter>(atproto::MirrorWriterDeps{
+      config, **store, events, fediverse->queue(), router, metrics, writer_http, *vault, now_us,
       [&fediverse](const std::string& actor) { return fediverse->member_profile(actor); },
       [&fediverse](const std::string& ap_id) -> std::optional<std::string> {
         const activitypub::LocalActor* a = fediverse->actors().by_url(ap_id);
@@ -174,20 +175,25 @@ int run_daemon(const DaemonOptions& options) {
         return std::nullopt;
       },
       [&fediverse](const std::string& object, const std::string& group) { return fediverse->fetch_post(object, group); }});
-  auto to_fediverse = std::make_unique<FediverseWriter>(FediverseWriterDeps{
+  auto to_fediverse = std::make_unique<activitypub::BridgedPublisher>(activitypub::BridgedPublisherDeps{
       config, **store, events, fediverse->queue(), router, metrics, fediverse->actors(), fediverse->outbox(),
-      fediverse->social(), bridged, [&fediverse](const std::string& actor) { return fediverse->recipient(actor); },
+      fediverse->social(), [&bridged](const std::string& did) { return bridged.ensure(did); },
+      [&bridged](const std::string& did, const std::string& cid) { return bridged.blob_url(did, cid); }, now_us,
+      [&fediverse](const std::string& actor) { return fediverse->recipient(actor); },
       [&fediverse](const std::string& acct) -> std::optional<std::string> {
         auto actor = fediverse->webfinger_actor(acct);
         if (!actor) return std::nullopt;
         // The mention's text is the poster's to write: only an actor on the host it names (or a
         // subdomain of it) is tagged and sent the post, not whatever that host's WebFinger names.
         std::string host = acct.substr(acct.rfind('@') + 1), actor_host = host_of_url(*actor);
-        if (actor_host != host && !actor_host.ends_with("." + host)) return std::nullopt;
+        if (!domain_matches(actor_host, host)) return std::nullopt;
         return *actor;
       }});
-  to_bluesky->start();
-  to_fediverse->start();
+  BridgeWorkerDeps worker_deps{config, **store, events, fediverse->queue(), router.decisions(), metrics, now_us};
+  BridgeWorker bluesky_worker(worker_deps, kToBlueskyJob, *to_bluesky);
+  BridgeWorker fediverse_worker(worker_deps, kToFediverseJob, *to_fediverse);
+  bluesky_worker.start();
+  fediverse_worker.start();
   // The mirror accounts' profiles show their groups; shares the writer's logged-in clients.
   MirrorProfile profiles(MirrorProfileDeps{
       config, writer_http,
@@ -213,8 +219,8 @@ int run_daemon(const DaemonOptions& options) {
   admin_thread.join();
   fediverse->on_actor_updated(nullptr);
   profiles.stop();
-  to_bluesky->stop();    // each finishes the job in hand
-  to_fediverse->stop();
+  bluesky_worker.stop();  // each finishes the job in hand
+  fediverse_worker.stop();
   retention.stop();
   bluesky.reset();    // the stream stops after the frame in hand is stored
   fediverse->stop();  // finishes deliveries in flight

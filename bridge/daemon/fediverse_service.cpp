@@ -1,3 +1,4 @@
+#include "bridge/base/url.h"
 #include "bridge/daemon/fediverse_service.h"
 
 #include <spdlog/spdlog.h>
@@ -57,10 +58,11 @@ ap::LocalActors local_actors_from(const Config& config) {
 }
 
 FediverseService::FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault,
-                                   Metrics& metrics)
+                                   Metrics& metrics, std::function<std::int64_t()> clock)
     : config_(config),
       store_(store),
       metrics_(metrics),
+      clock_(std::move(clock)),
       actors_(local_actors_from(config)),
       http_(OutboundPolicy{config.allow_private_addresses},
             std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")"),
@@ -74,20 +76,20 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
               return ap::ActorKeyPair{*public_pem, *private_pem};
             }),
       events_(events),
-      queue_(store, now_us),
+      queue_(store, clock_),
       social_(store),
-      outbox_(store, queue_, actors_, now_us),
+      outbox_(store, queue_, actors_, clock_),
       remote_keys_(store, http_,
                    [this](HttpRequest& r, const Url& url) {
                      if (Status s = sign_request(r, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
                        spdlog::warn("signing a key fetch: {}", s.error());
                    },
-                   now_us, metrics),
+                   clock_, metrics),
       inbox_(ap::InboxDeps{store, events_, social_, outbox_, actors_, metrics,
                            [this](std::shared_ptr<const ap::InboxRequest> r, ap::AuthenticationDone done) {
                              authenticate(std::move(r), std::move(done));
                            },
-                           now_us,
+                           clock_,
                            [this](const std::string& host) { return domain_blocked(host); },
                            [this](const std::string& actor_id) {
                              std::lock_guard lock(listener_mu_);
@@ -97,7 +99,7 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
                    return sign_request(r, url, actor_key, scheme);
                  },
-                 metrics, now_us, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)}) {
+                 metrics, clock_, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)}) {
   metrics.gauge("causeway_delivery_queue_jobs", "Jobs waiting in the delivery queue.", [this] {
     auto n = queue_.pending_count();
     return n.ok() ? static_cast<double>(*n) : -1.0;
@@ -138,13 +140,7 @@ Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
 }
 
 bool FediverseService::domain_blocked(const std::string& host) const {
-  std::string name = host.substr(0, host.find(':'));
-  for (const auto& blocked : config_.blocked_domains) {
-    std::string b = blocked.substr(0, blocked.find(':'));
-    if (name == b || (name.size() > b.size() && name.compare(name.size() - b.size() - 1, b.size() + 1, "." + b) == 0))
-      return true;
-  }
-  return false;
+  return domain_in(host, config_.blocked_domains);
 }
 
 Result<ap::PrivateKey> FediverseService::private_key(const std::string& actor_key) {
@@ -278,7 +274,7 @@ void FediverseService::follow_remote_groups() {
                    {"actor", actors_.id(service)},
                    {"object", group_id},
                    {"to", {group_id}}};
-    ap::Follower target{group_id, ap::string_member(*group, "inbox"), "", "", now_us()};
+    ap::Follower target{group_id, ap::string_member(*group, "inbox"), "", "", clock_()};
     WriteBatch batch = store_.batch();
     social_.set_following(batch, service.key, {group_id, follow_id, "pending"});
     outbox_.publish(batch, service, follow, {target});
@@ -339,20 +335,20 @@ Result<json> FediverseService::actor_document(const std::string& actor_id) {
   constexpr std::int64_t kFreshUs = 3600LL * 1'000'000;
   {
     std::lock_guard lock(actor_docs_mu_);
-    if (auto it = actor_docs_.find(actor_id); it != actor_docs_.end() && now_us() - it->second.first < kFreshUs)
+    if (auto it = actor_docs_.find(actor_id); it != actor_docs_.end() && clock_() - it->second.first < kFreshUs)
       return it->second.second;
   }
   auto doc = fetch_actor(actor_id);
   if (!doc) return doc;
   std::lock_guard lock(actor_docs_mu_);
-  actor_docs_[actor_id] = {now_us(), *doc};
+  actor_docs_[actor_id] = {clock_(), *doc};
   return doc;
 }
 
 Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
   auto doc = actor_document(actor_id);
   if (!doc) return Error{doc.error()};
-  ap::Follower f{actor_id, ap::string_member(*doc, "inbox"), "", "", now_us()};
+  ap::Follower f{actor_id, ap::string_member(*doc, "inbox"), "", "", clock_()};
   if (auto endpoints = doc->find("endpoints"); endpoints != doc->end() && endpoints->is_object())
     f.shared_inbox = ap::string_member(*endpoints, "sharedInbox");
   if (f.inbox.empty()) return make_error(actor_id + " has no inbox");

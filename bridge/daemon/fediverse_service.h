@@ -2,13 +2,14 @@
 // delivery workers, and the HTTP routes other fediverse servers use.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 
 #include "bridge/base/clock.h"
 #include "bridge/base/metrics.h"
-#include "bridge/daemon/member_profile.h"
+#include "bridge/member_profile.h"
 #include "bridge/event.h"
 #include "bridge/delivery_queue.h"
 #include "bridge/event_log.h"
@@ -33,7 +34,9 @@ activitypub::LocalActors local_actors_from(const Config& config);
 
 class FediverseService {
  public:
-  FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault, Metrics& metrics);
+  // `clock` is the wall clock every part of the fediverse side reads (queue, outbox, inbox, caches).
+  FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault, Metrics& metrics,
+                   std::function<std::int64_t()> clock = now_us);
   ~FediverseService();
 
   void install_routes(HttpServer& server);
@@ -88,6 +91,7 @@ class FediverseService {
   const Config& config_;
   Store& store_;
   Metrics& metrics_;
+  std::function<std::int64_t()> clock_;
   activitypub::LocalActors actors_;
   HttpClient http_;
   activitypub::ActorKeys keys_;

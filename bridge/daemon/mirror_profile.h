@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "bridge/base/result.h"
-#include "bridge/daemon/member_profile.h"
+#include "bridge/member_profile.h"
 #include "config/config.h"
 #include "protocols/atproto/xrpc_client.h"
 #include "protocols/net/http_client.h"

@@ -1,5 +1,7 @@
 #include "protocols/activitypub/note_event.h"
 
+#include "bridge/base/clock.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -122,20 +124,6 @@ std::string trimmed(std::string_view s) {
 std::string plain_of(const std::string& html, std::size_t max_bytes) {
   if (html.empty()) return {};
   return std::string(utf8_prefix(html_to_text(html, {}, 4 * max_bytes).text, max_bytes));
-}
-
-// Microseconds since the epoch of an ISO 8601 time ("2026-11-22T05:05:16Z", fractions and offsets
-// allowed), 0 when it is not one.
-std::int64_t parse_time_us(const std::string& text) {
-  std::tm tm{};
-  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!rest) return 0;
-  while (*rest == '.' || (*rest >= '0' && *rest <= '9')) ++rest;
-  std::int64_t offset = 0;
-  int h = 0, m = 0;
-  if ((*rest == '+' || *rest == '-') && std::sscanf(rest + 1, "%2d:%2d", &h, &m) == 2)
-    offset = (h * 3600 + m * 60) * (*rest == '+' ? 1 : -1);
-  return (static_cast<std::int64_t>(timegm(&tm)) - offset) * 1'000'000;
 }
 
 // Plain text as written: line breaks kept (at most one blank line in a row), facets as Bluesky's
@@ -450,7 +438,7 @@ void read_object(const json& o, Event& e) {
   if (auto sensitive = o.find("sensitive"); sensitive != o.end() && sensitive->is_boolean() && sensitive->get<bool>())
     e.content.labels.push_back("sensitive");
   if (std::string published = string_member(o, "published"); !published.empty())
-    e.created_at_us = parse_time_us(published);
+    e.created_at_us = parse_iso8601_us(published);
 
   read_media(o, e);
   std::string id = id_of(o).value_or("");

@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-json strong_ref(const PostRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
+json strong_ref(const StrongRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
 
 }  // namespace
 
@@ -94,8 +94,8 @@ std::string atproto_datetime(std::int64_t micros) {
 }
 
 std::string rkey_of(const std::string& at_uri) {
-  if (at_uri.rfind("at://", 0) != 0) return {};
-  return at_uri.substr(at_uri.rfind('/') + 1);
+  auto uri = parse_at_uri(at_uri);
+  return uri ? uri->rkey : std::string();
 }
 
 }  // namespace causeway::atproto

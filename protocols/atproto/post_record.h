@@ -10,18 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/base/at_uri.h"
 #include "bridge/event.h"
 
 namespace causeway::atproto {
 
-struct PostRef {
-  std::string uri;
-  std::string cid;
-};
-
 struct ReplyRefs {
-  PostRef root;
-  PostRef parent;
+  StrongRef root;
+  StrongRef parent;
 };
 
 struct ImageEmbed {
@@ -39,7 +35,7 @@ struct PostFields {
   std::optional<ReplyRefs> reply;
   std::vector<ImageEmbed> images;  // up to 4
   // A quoted post: app.bsky.embed.record, or recordWithMedia together with images.
-  std::optional<PostRef> quote;
+  std::optional<StrongRef> quote;
   // A link card (used when there are no images): where, its title and description.
   std::optional<std::string> card_uri;
   std::string card_title, card_description;

@@ -192,7 +192,7 @@ Result<RenderedPost> render_post(const Event& event, const PostOptions& options,
     append_paragraph(full, body);
   }
 
-  std::optional<PostRef> quote;
+  std::optional<StrongRef> quote;
   if (event.embed.quote) {
     if (context.bluesky_copy) quote = context.bluesky_copy(*event.embed.quote);
     if (!quote && !mentions_url(full, event.embed.quote->id)) {

@@ -59,7 +59,7 @@ struct PostContext {
   // bridge); nullopt makes the mention a link. Unset: every mention becomes a link.
   std::function<std::optional<std::string>(const std::string& actor_id)> mention_did;
   // The Bluesky copy of a quoted post (its first record); nullopt: quoted by a link.
-  std::function<std::optional<PostRef>(const NativeRef& quoted)> bluesky_copy;
+  std::function<std::optional<StrongRef>(const NativeRef& quoted)> bluesky_copy;
 };
 
 struct RenderedPost {

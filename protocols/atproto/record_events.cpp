@@ -1,5 +1,7 @@
 #include "protocols/atproto/record_events.h"
 
+#include "bridge/base/clock.h"
+
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -177,7 +179,7 @@ void read_post(const Value& record, const std::string& did, const std::string& p
     e.thread.root = strong_ref(reply->find("root"));
   }
   if (const Value* embed = record.find("embed"); embed && embed->is_map()) read_embed(*embed, did, post_page, e);
-  if (const std::string* created = record.find_string("createdAt")) e.created_at_us = parse_datetime_us(*created);
+  if (const std::string* created = record.find_string("createdAt")) e.created_at_us = parse_iso8601_us(*created);
 }
 
 std::string json_string(const nlohmann::json& object, const char* key) {
@@ -186,25 +188,6 @@ std::string json_string(const nlohmann::json& object, const char* key) {
 }
 
 }  // namespace
-
-std::int64_t parse_datetime_us(const std::string& text) {
-  std::tm tm{};
-  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!rest) return 0;
-  std::int64_t micros = 0;
-  if (*rest == '.') {
-    int digits = 0;
-    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits)
-      if (digits < 6) micros = micros * 10 + (*rest - '0');
-    for (; digits < 6; ++digits) micros *= 10;
-  }
-  std::int64_t offset = 0;
-  if (*rest == '+' || *rest == '-') {
-    int h = 0, m = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &h, &m) == 2) offset = (h * 3600 + m * 60) * (*rest == '+' ? 1 : -1);
-  }
-  return (static_cast<std::int64_t>(timegm(&tm)) - offset) * 1'000'000 + micros;
-}
 
 Result<Event> event_from_post_record(const Value& record, const PostRecordSource& source) {
   if (!record.is_map()) return make_error("post " + source.uri + ": the record is not an object");
@@ -275,7 +258,7 @@ std::optional<Event> event_from_op(const std::string& repo, const RepoOp& op) {
     if (op.action == "update") post->kind = EventKind::update;
     return std::move(*post);
   }
-  if (const std::string* created = record.find_string("createdAt")) e.created_at_us = parse_datetime_us(*created);
+  if (const std::string* created = record.find_string("createdAt")) e.created_at_us = parse_iso8601_us(*created);
   if (collection == "app.bsky.feed.like" || collection == "app.bsky.feed.repost") {
     e.kind = collection == "app.bsky.feed.like" ? EventKind::like : EventKind::repost;
     e.subject = strong_ref(record.find("subject"));

@@ -45,7 +45,5 @@ inline constexpr const char* kUnknownAuthor = "did:web:unknown.invalid";
 inline constexpr const char* kUnknownPostUri = "at://did:web:unknown.invalid/app.bsky.feed.post/unknown";
 Result<Event> event_from_post_json(const nlohmann::json& input);
 
-// Microseconds since the epoch of an atproto datetime, or 0 when it is not one.
-std::int64_t parse_datetime_us(const std::string& text);
 
 }  // namespace causeway::atproto

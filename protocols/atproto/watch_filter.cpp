@@ -2,12 +2,6 @@
 
 namespace causeway::atproto {
 
-std::string_view at_uri_authority(std::string_view uri) {
-  if (uri.substr(0, 5) != "at://") return {};
-  uri.remove_prefix(5);
-  return uri.substr(0, uri.find('/'));
-}
-
 bool WatchFilter::uri_is_watched(const Value* ref) const {
   if (!ref) return false;
   const std::string* uri = ref->find_string("uri");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "bridge/base/at_uri.h"
 #include "protocols/atproto/firehose_frame.h"
 
 namespace causeway::atproto {
@@ -33,7 +34,5 @@ class WatchFilter {
   TrackedRecord tracked_;
 };
 
-// The DID (authority) of an at-uri, "" when it is not one.
-std::string_view at_uri_authority(std::string_view uri);
 
 }  // namespace causeway::atproto

@@ -84,8 +84,8 @@ std::string string_field(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-XrpcResult<RecordRef> record_ref(const std::string& nsid, const json& answer) {
-  RecordRef ref{string_field(answer, "uri"), string_field(answer, "cid")};
+XrpcResult<StrongRef> record_ref(const std::string& nsid, const json& answer) {
+  StrongRef ref{string_field(answer, "uri"), string_field(answer, "cid")};
   if (ref.uri.empty() || ref.cid.empty())
     return local_error(XrpcError::Kind::server, nsid, "the answer lacks uri or cid");
   return ref;
@@ -380,7 +380,7 @@ XrpcResult<json> XrpcClient::procedure(const std::string& nsid, const json& body
 // ---------------------------------------------------------------------------------------------
 // Repo methods
 
-XrpcResult<RecordRef> XrpcClient::create_record(const std::string& collection, const json& record,
+XrpcResult<StrongRef> XrpcClient::create_record(const std::string& collection, const json& record,
                                                 const std::optional<std::string>& rkey) {
   const std::string nsid = "com.atproto.repo.createRecord";
   auto repo = own_did(nsid);
@@ -404,7 +404,7 @@ XrpcResult<RecordRef> XrpcClient::create_record(const std::string& collection, c
   if (expected && *expected == existing->cid) {
     spdlog::info("xrpc {}: {} already holds this record (CID {}): a retried create", nsid, existing->uri,
                  existing->cid);
-    return RecordRef{existing->uri, existing->cid};
+    return StrongRef{existing->uri, existing->cid};
   }
   failed.kind = XrpcError::Kind::conflict;
   failed.detail = existing->uri + " already holds another record (CID " + existing->cid + "; this one " +
@@ -412,7 +412,7 @@ XrpcResult<RecordRef> XrpcClient::create_record(const std::string& collection, c
   return failed;
 }
 
-XrpcResult<RecordRef> XrpcClient::put_record(const std::string& collection, const std::string& rkey,
+XrpcResult<StrongRef> XrpcClient::put_record(const std::string& collection, const std::string& rkey,
                                              const json& record) {
   const std::string nsid = "com.atproto.repo.putRecord";
   auto repo = own_did(nsid);

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "bridge/base/at_uri.h"
 #include "protocols/atproto/rate_limiter.h"
 #include "protocols/atproto/xrpc_error.h"
 #include "protocols/net/http_client.h"
@@ -43,11 +44,6 @@ struct XrpcOptions {
   WriteBudgetLimits write_budget;
 };
 
-// A strong reference to one version of a record.
-struct RecordRef {
-  std::string uri;
-  std::string cid;
-};
 
 struct Record {
   std::string uri;
@@ -86,9 +82,9 @@ class XrpcClient {
   // Writes to the account's own repo. With an explicit `rkey` a retried create collides instead of
   // duplicating: when the key already holds exactly this record (same CID), the create succeeds;
   // when it holds another record, the error is `conflict`.
-  XrpcResult<RecordRef> create_record(const std::string& collection, const nlohmann::json& record,
+  XrpcResult<StrongRef> create_record(const std::string& collection, const nlohmann::json& record,
                                       const std::optional<std::string>& rkey = std::nullopt);
-  XrpcResult<RecordRef> put_record(const std::string& collection, const std::string& rkey,
+  XrpcResult<StrongRef> put_record(const std::string& collection, const std::string& rkey,
                                    const nlohmann::json& record);
   XrpcStatus delete_record(const std::string& collection, const std::string& rkey);
 

@@ -53,7 +53,7 @@ json byte_range(const std::string& text, const std::string& needle) {
   return {{"byteStart", start}, {"byteEnd", start + needle.size()}};
 }
 
-json strong_ref(const RecordRef& ref) { return {{"uri", ref.uri}, {"cid", ref.cid}}; }
+json strong_ref(const StrongRef& ref) { return {{"uri", ref.uri}, {"cid", ref.cid}}; }
 
 std::string rkey_of(const std::string& uri) { return uri.substr(uri.rfind('/') + 1); }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "bridge/base/clock.h"
 #include "bridge/base/log.h"
 #include "bridge/base/metrics.h"
 #include "bridge/base/url.h"
@@ -125,4 +126,29 @@ TEST_CASE("a logged id holding a newline or control characters cannot forge a lo
   CHECK(json.find(R"(https://evil.example/1\n2026-12-02T10:00:00.000Z info inbox: FAKE LINE\r\t\u001b[2K\u007f\"quoted\"\\ from)") !=
         std::string::npos);
   CHECK(std::none_of(json.begin(), json.end() - 1, [](unsigned char c) { return c < 0x20 || c == 0x7f; }));
+}
+
+TEST_CASE("a domain matches itself and its subdomains only, whatever the case or port", "[url]") {
+  CHECK(domain_matches("spam.example", "spam.example"));
+  CHECK(domain_matches("a.b.spam.example", "spam.example"));
+  CHECK(domain_matches("Mail.SPAM.example:8443", "spam.example"));
+  CHECK(domain_matches("spam.example", "SPAM.example:443"));
+  CHECK_FALSE(domain_matches("notspam.example", "spam.example"));  // a suffix is not a subdomain
+  CHECK_FALSE(domain_matches("spam.example.org", "spam.example"));
+  CHECK_FALSE(domain_matches("example", "spam.example"));
+  CHECK_FALSE(domain_matches("spam.example", ""));
+  // Handles are domain names: blocking a PDS's domain blocks the accounts under it.
+  CHECK(domain_in("alice.spam.example", {"other.example", "spam.example"}));
+  CHECK_FALSE(domain_in("alice.bsky.social", {"other.example", "spam.example"}));
+}
+
+TEST_CASE("ISO 8601 times from both networks parse to the microsecond; anything else is 0", "[clock]") {
+  CHECK(parse_iso8601_us("2026-11-22T01:34:05Z") == 1795311245000000);
+  CHECK(parse_iso8601_us("2026-11-22T01:34:05.706Z") == 1795311245706000);    // Bluesky createdAt
+  CHECK(parse_iso8601_us("2026-11-22T01:34:05.7061239Z") == 1795311245706123);  // past microseconds: cut
+  CHECK(parse_iso8601_us("2026-11-22T02:34:05+01:00") == 1795311245000000);     // Misskey, Lemmy offsets
+  CHECK(parse_iso8601_us("2026-11-21T20:34:05.5-05:00") == 1795311245500000);
+  CHECK(parse_iso8601_us("") == 0);
+  CHECK(parse_iso8601_us("yesterday") == 0);
+  CHECK(parse_iso8601_us("2026-11-22") == 0);
 }

@@ -9,6 +9,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "bridge/base/clock.h"
 #include "bridge/event_log.h"
 #include "protocols/atproto/firehose_consumer.h"
 #include "protocols/atproto/mst.h"
@@ -223,8 +224,8 @@ TEST_CASE("error frames, info and garbage do not stop the stream", "[firehose]")
   CHECK(h.events().size() == 1);
   CHECK(h.metrics.render().find("causeway_firehose_frames_total{outcome=\"rejected\",reason=\"frame header\"} 1") !=
         std::string::npos);
-  CHECK(parse_datetime_us("2026-11-22T01:34:05.706Z") == 1795311245706000);
-  CHECK(parse_datetime_us("2026-11-22T02:34:05+01:00") == 1795311245000000);
+  CHECK(parse_iso8601_us("2026-11-22T01:34:05.706Z") == 1795311245706000);
+  CHECK(parse_iso8601_us("2026-11-22T02:34:05+01:00") == 1795311245000000);
 }
 
 TEST_CASE("a watched record that breaks its Lexicon is skipped, logged and counted, and the stream goes on",

@@ -168,8 +168,8 @@ TEST_CASE("a quote of a bridged post embeds its Bluesky copy; of anything else, 
   Event e = note("This.");
   e.embed.quote = NativeRef{Network::activitypub, "https://misskey.example/notes/9abc", ""};
   PostContext known;
-  known.bluesky_copy = [](const NativeRef& q) -> std::optional<PostRef> {
-    if (q.id == "https://misskey.example/notes/9abc") return PostRef{"at://did:plc:m/app.bsky.feed.post/3k", "bafyq"};
+  known.bluesky_copy = [](const NativeRef& q) -> std::optional<StrongRef> {
+    if (q.id == "https://misskey.example/notes/9abc") return StrongRef{"at://did:plc:m/app.bsky.feed.post/3k", "bafyq"};
     return std::nullopt;
   };
   json rec = record_of(render(e, {}, known));

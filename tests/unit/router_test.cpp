@@ -119,7 +119,7 @@ TEST_CASE("a member's public post to the group is queued for Bluesky", "[router]
   auto bj = decode_bridge_job(jobs[0].payload);
   REQUIRE(bj);
   CHECK(bj->event_id == e.id);
-  CHECK(bj->op == "post");
+  CHECK(bj->op == JobOp::post);
   CHECK(f.last("https://social.example/notes/1") == "queued for delivery: post");
 }
 
@@ -157,7 +157,7 @@ TEST_CASE("Bluesky replies in a mirrored thread are queued for the group, the mi
   auto jobs = f.jobs(kToFediverseJob);
   REQUIRE(jobs.size() == 1);
   CHECK(jobs[0].target == kGroup);
-  CHECK(decode_bridge_job(jobs[0].payload)->op == "reply");
+  CHECK(decode_bridge_job(jobs[0].payload)->op == JobOp::reply);
   CHECK(f.last(std::string("at://") + kMirror + "/app.bsky.feed.post/3kself") ==
         "not bridged: written by causeway itself (the mirror account)");
   CHECK(f.last("at://did:plc:troll/app.bsky.feed.post/3ktroll") == "not bridged: account blocked: did:plc:troll");
@@ -220,7 +220,7 @@ TEST_CASE("only a post's author may edit or delete its copy, a delete before the
   f.store(real);
   auto jobs = f.jobs(kToBlueskyJob);
   REQUIRE(jobs.size() == 1);
-  CHECK(decode_bridge_job(jobs[0].payload)->op == "delete");
+  CHECK(decode_bridge_job(jobs[0].payload)->op == JobOp::remove);
 
   // A post still on its way, deleted: its copy must never be made, and the same post coming in a
   // second time is not queued twice.

@@ -1,4 +1,4 @@
-#include "bridge/daemon/bluesky_writer.h"
+#include "protocols/atproto/mirror_writer.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,11 +11,10 @@
 #include "protocols/atproto/post_options.h"
 #include "protocols/atproto/post_render.h"
 
-namespace causeway {
+namespace causeway::atproto {
 namespace {
 
 constexpr const char* kPost = "app.bsky.feed.post";
-using atproto::kMaxImageBytes;
 constexpr std::int64_t kLoginRetryUs = 60'000'000;  // a failing account is tried again after a minute
 
 // The router lets only an item's author change or remove its copy; checked again where it happens.
@@ -32,8 +31,7 @@ std::string join(const std::vector<std::string>& notes) {
 
 }  // namespace
 
-BlueskyWriter::BlueskyWriter(BlueskyWriterDeps deps)
-    : d_(std::move(deps)), idmap_(d_.store), worker_(d_.queue, kToBlueskyJob, [this](Job job) { handle(std::move(job)); }) {
+MirrorWriter::MirrorWriter(MirrorWriterDeps deps) : d_(std::move(deps)), idmap_(d_.store) {
   for (const auto& b : d_.config.bridges) {
     if (!b.bluesky) continue;
     std::string name = b.name;
@@ -42,23 +40,18 @@ BlueskyWriter::BlueskyWriter(BlueskyWriterDeps deps)
   }
 }
 
-BlueskyWriter::~BlueskyWriter() { stop(); }
-
-void BlueskyWriter::start() { worker_.start(); }
-void BlueskyWriter::stop() { worker_.stop(); }
-
-bool BlueskyWriter::failing(const std::string& bridge) const {
+bool MirrorWriter::failing(const std::string& bridge) const {
   std::lock_guard lock(failing_mu_);
   auto it = failing_.find(bridge);
   return it != failing_.end() && it->second;
 }
 
-void BlueskyWriter::set_failing(const std::string& bridge, bool failing) {
+void MirrorWriter::set_failing(const std::string& bridge, bool failing) {
   std::lock_guard lock(failing_mu_);
   failing_[bridge] = failing;
 }
 
-atproto::XrpcClient* BlueskyWriter::client_for(const BridgeConfig& bridge, std::string& error) {
+XrpcClient* MirrorWriter::client_for(const BridgeConfig& bridge, std::string& error) {
   std::lock_guard lock(mu_);
   auto& slot = clients_[bridge.name];
   if (slot && slot->did()) return slot.get();
@@ -70,27 +63,27 @@ atproto::XrpcClient* BlueskyWriter::client_for(const BridgeConfig& bridge, std::
   }
   if (!slot) {
     std::string origin = bridge.bluesky->pds.scheme + "://" + bridge.bluesky->pds.authority();
-    slot = std::make_unique<atproto::XrpcClient>(origin, d_.http, d_.store, d_.vault, now_us,
+    slot = std::make_unique<XrpcClient>(origin, d_.http, d_.store, d_.vault, d_.clock,
                                                  [](std::chrono::microseconds d) { std::this_thread::sleep_for(d); });
   }
   auto login = slot->login(bridge.bluesky->handle, *password);
   if (!login.ok()) {
     error = "cannot log in as " + bridge.bluesky->handle + ": " + login.error().describe();
-    set_failing(bridge.name, login.error().kind == atproto::XrpcError::Kind::auth || failing(bridge.name));
+    set_failing(bridge.name, login.error().kind == XrpcError::Kind::auth || failing(bridge.name));
     return nullptr;
   }
   set_failing(bridge.name, false);
   return slot.get();
 }
 
-StepOutcome BlueskyWriter::from_error(const atproto::XrpcError& error, const std::string& bridge) {
-  using K = atproto::XrpcError::Kind;
+StepOutcome MirrorWriter::from_error(const XrpcError& error, const std::string& bridge) {
+  using K = XrpcError::Kind;
   switch (error.kind) {
     case K::auth:
       set_failing(bridge, true);
-      return {Step::retry, error.describe(), now_us() + kLoginRetryUs};
+      return {Step::retry, error.describe(), d_.clock() + kLoginRetryUs};
     case K::rate_limited:
-      return {Step::retry, error.describe(), now_us() + std::chrono::microseconds(error.retry_after).count()};
+      return {Step::retry, error.describe(), d_.clock() + std::chrono::microseconds(error.retry_after).count()};
     case K::transport:
     case K::timeout:
     case K::server:
@@ -103,22 +96,22 @@ StepOutcome BlueskyWriter::from_error(const atproto::XrpcError& error, const std
   return {Step::retry, error.describe(), std::nullopt};
 }
 
-Result<atproto::RenderedPost> BlueskyWriter::render(const BridgeConfig& bridge, const Event& event) {
-  atproto::PostContext context;
+Result<RenderedPost> MirrorWriter::render(const BridgeConfig& bridge, const Event& event) {
+  PostContext context;
   if (d_.member_profile)
     if (auto p = d_.member_profile(event.actor.id)) context.author = {p->name, p->handle};
   context.mention_did = d_.bridged_did;
-  context.bluesky_copy = [this](const NativeRef& quoted) -> std::optional<atproto::PostRef> {
+  context.bluesky_copy = [this](const NativeRef& quoted) -> std::optional<StrongRef> {
     auto copy = idmap_.bluesky_copy(quoted.id);
     if (!copy.ok() || !copy->has_value() || (*copy)->records.empty()) return std::nullopt;
-    return atproto::PostRef{(*copy)->records.front().uri, (*copy)->records.front().cid};
+    return (*copy)->records.front();
   };
-  return atproto::render_post(event, atproto::post_options_for(bridge), context);
+  return render_post(event, post_options_for(bridge), context);
 }
 
-std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClient& client, const std::vector<Media>& media,
+std::vector<ImageEmbed> MirrorWriter::upload_images(XrpcClient& client, const std::vector<Media>& media,
                                                               std::vector<std::string>& notes) {
-  std::vector<atproto::ImageEmbed> images;
+  std::vector<ImageEmbed> images;
   for (const auto& m : media) {
     HttpRequest request{"GET", m.url, {{"Accept", "image/*"}}, ""};
     FetchResult r = d_.http.fetch(request, FetchLimits{kMaxImageBytes + 1, std::chrono::seconds(20), 3});
@@ -139,41 +132,41 @@ std::vector<atproto::ImageEmbed> BlueskyWriter::upload_images(atproto::XrpcClien
       notes.push_back("image upload failed (" + blob.error().describe() + "): " + m.url);
       continue;
     }
-    images.push_back(atproto::ImageEmbed{*blob, m.alt, m.width, m.height});
+    images.push_back(ImageEmbed{*blob, m.alt, m.width, m.height});
   }
   return images;
 }
 
-void BlueskyWriter::attach_images(atproto::XrpcClient& client, const Event& event, atproto::RenderedPost& rendered,
+void MirrorWriter::attach_images(XrpcClient& client, const Event& event, RenderedPost& rendered,
                                   std::vector<std::string>& notes) {
   if (rendered.images.empty()) return;
-  atproto::PostFields& first = rendered.parts.front();
+  PostFields& first = rendered.parts.front();
   first.images = upload_images(client, rendered.images, notes);
   // No image could be carried: the post gets the card a text post gets (its link is in the text).
   if (first.images.empty() && !first.quote) {
-    atproto::PostAuthor author;
+    PostAuthor author;
     if (d_.member_profile)
       if (auto p = d_.member_profile(event.actor.id)) author = {p->name, p->handle};
-    atproto::add_card(first, event, author);
+    add_card(first, event, author);
   }
 }
 
-StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event,
+StepOutcome MirrorWriter::post(const BridgeConfig& bridge, XrpcClient& client, const Event& event,
                                 WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id))
     return {Step::give_up, "deleted before it crossed", std::nullopt};
   std::vector<std::string> notes;
-  std::optional<atproto::ReplyRefs> reply;
+  std::optional<ReplyRefs> reply;
   if (event.thread.parent) {
     auto copy = idmap_.bluesky_copy(event.thread.parent->id);
     if (!copy) return {Step::retry, copy.error(), std::nullopt};
     if (copy->has_value() && !(*copy)->records.empty()) {
       const BlueskyCopy& c = **copy;
       StrongRef root = c.root.uri.empty() ? c.records.front() : c.root;
-      reply = atproto::ReplyRefs{{root.uri, root.cid}, {c.records.front().uri, c.records.front().cid}};
+      reply = ReplyRefs{root, c.records.front()};
     } else {
-      if (still_coming(d_.router.decisions(), event.thread.parent->id, event.received_at_us))
-        return {Step::wait, "waiting for its parent to reach Bluesky", now_us() + 1'000'000};
+      if (d_.router.decisions().still_coming(event.thread.parent->id, event.received_at_us, d_.clock()))
+        return {Step::wait, "waiting for its parent to reach Bluesky", d_.clock() + 1'000'000};
       return {Step::give_up, "it replies to a post that is not on Bluesky (" + event.thread.parent->id + ")", std::nullopt};
     }
   }
@@ -186,22 +179,21 @@ StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient&
   unsigned sequence = event_id_sequence(event.id);
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {
-    atproto::PostFields& f = (*parts)[i];
+    PostFields& f = (*parts)[i];
     if (i == 0) f.reply = reply;
-    else f.reply = atproto::ReplyRefs{reply ? reply->root : atproto::PostRef{refs[0].uri, refs[0].cid},
-                                      {refs[i - 1].uri, refs[i - 1].cid}};
-    std::string rkey = atproto::deterministic_rkey(micros, sequence, i);
-    auto made = client.create_record(kPost, atproto::post_record(f), rkey);
+    else f.reply = ReplyRefs{reply ? reply->root : refs[0], refs[i - 1]};
+    std::string rkey = deterministic_rkey(micros, sequence, i);
+    auto made = client.create_record(kPost, post_record(f), rkey);
     // The key is this job's own: an earlier try wrote it with other inputs (a profile fetched
     // since, an image that failed then). This version replaces it.
-    if (!made && made.error().kind == atproto::XrpcError::Kind::conflict) made = client.put_record(kPost, rkey, atproto::post_record(f));
+    if (!made && made.error().kind == XrpcError::Kind::conflict) made = client.put_record(kPost, rkey, post_record(f));
     if (!made) {
       StepOutcome failed = from_error(made.error(), bridge.name);
       if (failed.step == Step::give_up)  // leave no half thread behind, unmapped
-        for (const auto& r : refs) (void)client.delete_record(kPost, atproto::rkey_of(r.uri));
+        for (const auto& r : refs) (void)client.delete_record(kPost, rkey_of(r.uri));
       return failed;
     }
-    refs.push_back(StrongRef{made->uri, made->cid});
+    refs.push_back(*made);
   }
   // A Delete that came while the records were being made saw the post still queued and left a
   // tombstone instead of a delete job: checked again now, under the ingest lock for the post's
@@ -211,8 +203,8 @@ StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient&
     settling.reset();
     std::string left;
     for (const auto& r : refs) {
-      auto removed = client.delete_record(kPost, atproto::rkey_of(r.uri));
-      if (!removed.ok() && removed.error().kind != atproto::XrpcError::Kind::not_found)
+      auto removed = client.delete_record(kPost, rkey_of(r.uri));
+      if (!removed.ok() && removed.error().kind != XrpcError::Kind::not_found)
         left += (left.empty() ? "" : ", ") + r.uri + " (" + removed.error().describe() + ")";
     }
     if (!left.empty()) {
@@ -227,13 +219,13 @@ StepOutcome BlueskyWriter::post(const BridgeConfig& bridge, atproto::XrpcClient&
   copy.kind = "post";
   copy.author = event.actor.id;
   copy.records = refs;
-  copy.root = reply ? StrongRef{reply->root.uri, reply->root.cid} : refs.front();
-  if (reply) copy.parent = StrongRef{reply->parent.uri, reply->parent.cid};
+  copy.root = reply ? reply->root : refs.front();
+  if (reply) copy.parent = reply->parent;
   idmap_.link(batch, event.origin.object.id, copy);
   return {Step::done, refs.front().uri + (notes.empty() ? "" : "\n" + join(notes)), std::nullopt};
 }
 
-StepOutcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto::XrpcClient& client,
+StepOutcome MirrorWriter::remove(const BridgeConfig& bridge, XrpcClient& client,
                                              const Event& event, WriteBatch& batch) {
   std::string target = event.subject ? event.subject->id : event.origin.object.id;
   auto copy = idmap_.bluesky_copy(target);
@@ -241,15 +233,15 @@ StepOutcome BlueskyWriter::remove(const BridgeConfig& bridge, atproto::XrpcClien
   if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};
   if (auto refused = not_the_author(**copy, event)) return *refused;
   for (const auto& r : (*copy)->records) {
-    auto gone = client.delete_record(kPost, atproto::rkey_of(r.uri));
-    if (!gone.ok() && gone.error().kind != atproto::XrpcError::Kind::not_found)
+    auto gone = client.delete_record(kPost, rkey_of(r.uri));
+    if (!gone.ok() && gone.error().kind != XrpcError::Kind::not_found)
       return from_error(gone.error(), bridge.name);
   }
   idmap_.unlink(batch, target, **copy);
   return {Step::done, "deleted " + (*copy)->records.front().uri, std::nullopt};
 }
 
-StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClient& client,
+StepOutcome MirrorWriter::update(const BridgeConfig& bridge, XrpcClient& client,
                                              const Event& event, WriteBatch& batch) {
   const std::string& target = event.origin.object.id;
   auto copy = idmap_.bluesky_copy(target);
@@ -280,22 +272,21 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
   std::int64_t micros = event_id_time_us(event.id);
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {
-    atproto::PostFields& f = (*parts)[i];
+    PostFields& f = (*parts)[i];
     if (i == 0 && !old.parent.uri.empty())
-      f.reply = atproto::ReplyRefs{{old.root.uri, old.root.cid}, {old.parent.uri, old.parent.cid}};
+      f.reply = ReplyRefs{old.root, old.parent};
     if (i > 0)
-      f.reply = atproto::ReplyRefs{{old.root.uri.empty() ? refs[0].uri : old.root.uri, old.root.uri.empty() ? refs[0].cid : old.root.cid},
-                                   {refs[i - 1].uri, refs[i - 1].cid}};
-    atproto::XrpcResult<atproto::RecordRef> written =
-        i < old.records.size() ? client.put_record(kPost, atproto::rkey_of(old.records[i].uri), atproto::post_record(f))
-                               : client.create_record(kPost, atproto::post_record(f),
-                                                      atproto::deterministic_rkey(micros, event_id_sequence(event.id), i));
+      f.reply = ReplyRefs{old.root.uri.empty() ? refs[0] : old.root, refs[i - 1]};
+    XrpcResult<StrongRef> written =
+        i < old.records.size() ? client.put_record(kPost, rkey_of(old.records[i].uri), post_record(f))
+                               : client.create_record(kPost, post_record(f),
+                                                      deterministic_rkey(micros, event_id_sequence(event.id), i));
     if (!written) return from_error(written.error(), bridge.name);
-    refs.push_back(StrongRef{written->uri, written->cid});
+    refs.push_back(*written);
   }
   for (std::size_t i = parts->size(); i < old.records.size(); ++i) {
-    auto gone = client.delete_record(kPost, atproto::rkey_of(old.records[i].uri));
-    if (!gone.ok() && gone.error().kind != atproto::XrpcError::Kind::not_found) return from_error(gone.error(), bridge.name);
+    auto gone = client.delete_record(kPost, rkey_of(old.records[i].uri));
+    if (!gone.ok() && gone.error().kind != XrpcError::Kind::not_found) return from_error(gone.error(), bridge.name);
   }
   BlueskyCopy updated = old;
   updated.records = refs;
@@ -306,7 +297,7 @@ StepOutcome BlueskyWriter::update(const BridgeConfig& bridge, atproto::XrpcClien
   return {Step::done, refs.front().uri + "\n" + join(notes), std::nullopt};
 }
 
-std::optional<StepOutcome> BlueskyWriter::claim_fetched(const BridgeConfig& bridge, const Event& announce,
+std::optional<StepOutcome> MirrorWriter::claim_fetched(const BridgeConfig& bridge, const Event& announce,
                                                        const Event& fetched, bool& note_story) {
   note_story = false;
   const std::string& note = fetched.origin.object.id;
@@ -334,32 +325,28 @@ std::optional<StepOutcome> BlueskyWriter::claim_fetched(const BridgeConfig& brid
     return StepOutcome{Step::give_up, "deleted before it crossed", std::nullopt};
   if (!ours) {
     WriteBatch batch = d_.store.batch();
-    d_.router.decisions().record(batch, Decision{note, bridge.name, Outcome::queued, "fetch_post", "", announce.id, now_us()});
+    d_.router.decisions().record(batch, Decision{note, bridge.name, Outcome::queued, "fetch_post", "", announce.id, d_.clock()});
     if (Status s = d_.store.write(batch); !s.ok()) return StepOutcome{Step::retry, s.error(), std::nullopt};
   }
   note_story = true;
   return std::nullopt;
 }
 
-void BlueskyWriter::handle(Job job) {
-  auto loaded = load_bridge_job(job, d_.queue, d_.events, d_.config, "Bluesky");
-  if (!loaded) return;
-  const BridgeConfig& bridge = *loaded->bridge;
-  const std::string& op = loaded->job.op;
-  Event& event = loaded->event;
-  WriteBatch batch = d_.store.batch();
+StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
+  const BridgeConfig& bridge = *loaded.bridge;
+  const JobOp op = loaded.job.op;
+  Event& event = loaded.event;
   StepOutcome outcome;
-  std::optional<IngestLocks::Guard> settling;  // held from the post's last check until settled
   std::string note;                            // a fetched post's own id, when its story is told here too
   std::string error;
-  atproto::XrpcClient* client = bridge.bluesky ? client_for(bridge, error) : nullptr;
+  XrpcClient* client = bridge.bluesky ? client_for(bridge, error) : nullptr;
   if (!bridge.bluesky) {
     outcome = {Step::give_up, "the bridge has no Bluesky side", std::nullopt};
   } else if (!client) {
-    outcome = {Step::retry, error, now_us() + kLoginRetryUs};
-  } else if (op == "post") {
+    outcome = {Step::retry, error, d_.clock() + kLoginRetryUs};
+  } else if (op == JobOp::post) {
     outcome = post(bridge, *client, event, batch, settling);
-  } else if (op == "fetch_post") {
+  } else if (op == JobOp::fetch_post) {
     auto fetched = d_.fetch_post ? d_.fetch_post(event.origin.object.id, event.actor.id)
                                  : Result<Event, FetchFailure>(FetchFailure{true, "fetching is not wired"});
     if (!fetched) {
@@ -381,12 +368,12 @@ void BlueskyWriter::handle(Job job) {
         if (note_story) note = fetched->origin.object.id;
       }
     }
-  } else if (op == "update") {
+  } else if (op == JobOp::update) {
     outcome = update(bridge, *client, event, batch);
-  } else if (op == "delete") {
+  } else if (op == JobOp::remove) {
     outcome = remove(bridge, *client, event, batch);
   } else {
-    outcome = {Step::give_up, "unknown operation " + op, std::nullopt};
+    outcome = {Step::give_up, std::string("not an operation towards Bluesky: ") + job_op_name(op), std::nullopt};
   }
   if (outcome.step == Step::done) set_failing(bridge.name, false);  // it wrote: the account works
   if (!note.empty() && (outcome.step == Step::done || outcome.step == Step::give_up)) {
@@ -396,9 +383,9 @@ void BlueskyWriter::handle(Job job) {
     d_.router.decisions().record(
         batch, Decision{note, bridge.name, done ? Outcome::bridged : Outcome::not_bridged,
                         done ? (nl == std::string::npos ? "" : outcome.message.substr(nl + 1)) : outcome.message,
-                        done ? outcome.message.substr(0, nl) : "", event.id, now_us()});
+                        done ? outcome.message.substr(0, nl) : "", event.id, d_.clock()});
   }
-  settle_bridge_job(Settle{d_.queue, d_.store, d_.router.decisions(), d_.metrics, "atproto"}, job, *loaded, outcome, batch);
+  return outcome;
 }
 
-}  // namespace causeway
+}  // namespace causeway::atproto

@@ -1,4 +1,4 @@
-// Runs `bridge.to_fediverse` jobs: Bluesky replies, mentions, likes, reposts and their deletes
+// The BridgeWriter for the fediverse (`bridge.to_fediverse` jobs): Bluesky replies, mentions, likes, reposts and their deletes
 // brought into the group as activities of bridged actors. A reply becomes a Create(Note) in reply
 // to the original fediverse post, addressed to the group and the parent's author; a group hosted
 // here Announces it to its members (FEP-1b12), a remote group gets it at its inbox. Activity ids
@@ -15,9 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/base/metrics.h"
-#include "bridge/daemon/bridge_job.h"
-#include "bridge/daemon/bridged_actors.h"
-#include "bridge/daemon/job_worker.h"
+#include "bridge/bridge_writer.h"
 #include "bridge/event_log.h"
 #include "bridge/id_map.h"
 #include "bridge/router.h"
@@ -28,58 +26,59 @@
 #include "protocols/activitypub/social_graph.h"
 #include "storage/store.h"
 
-namespace causeway {
+namespace causeway::activitypub {
 
-struct FediverseWriterDeps {
+struct BridgedPublisherDeps {
   const Config& config;
   Store& store;
   EventLog& events;
   DeliveryQueue& queue;
   Router& router;
   Metrics& metrics;
-  activitypub::LocalActors& actors;
-  activitypub::Outbox& outbox;
-  activitypub::SocialGraph& social;
-  BridgedActors& bridged;
+  LocalActors& actors;
+  Outbox& outbox;
+  SocialGraph& social;
+  // The bridged actor of a Bluesky account (made or refreshed as needed), and where that
+  // account's blobs are served ("" when unknown): the daemon wires the atproto side in.
+  std::function<Result<const LocalActor*>(const std::string& did)> bridged_actor;
+  std::function<std::string(const std::string& did, const std::string& cid)> blob_url;
+  std::function<std::int64_t()> clock;
   // Where to deliver to a remote actor (its inbox and shared inbox), fetched through the guard.
-  std::function<Result<activitypub::Follower>(const std::string& actor_id)> recipient;
+  std::function<Result<Follower>(const std::string& actor_id)> recipient;
   // The fediverse actor id of "user@host" (WebFinger), for mentions of Bridgy Fed's bridged
   // fediverse accounts; empty: such mentions link to their Bluesky profile.
   std::function<std::optional<std::string>(const std::string& acct)> fediverse_actor = {};
 };
 
-class FediverseWriter {
+class BridgedPublisher final : public BridgeWriter {
  public:
-  explicit FediverseWriter(FediverseWriterDeps deps);
-  ~FediverseWriter();
+  explicit BridgedPublisher(BridgedPublisherDeps deps);
 
-  void start();
-  void stop();
+  const char* network() const override { return "activitypub"; }
+  StepOutcome write(LoadedJob& job, WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) override;
+  // Items held in the same instant their author was approved or denied are settled on idle.
+  void idle() override;
 
  private:
-  void handle(Job job);
-  // Items held in the same instant their author was approved or denied are settled on idle.
-  void settle_held();
   StepOutcome reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
   StepOutcome react(const BridgeConfig& bridge, const Event& event, bool like, WriteBatch& batch);
   StepOutcome remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
   // Sends `activity` from `from` to the group: announced to the members of a group hosted here
   // (and, with `to_members`, sent to them directly too), delivered to the inbox of a followed one;
   // and to `extra` recipients.
-  Status publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const activitypub::LocalActor& from,
+  Status publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const LocalActor& from,
                           const nlohmann::json& activity, const std::vector<std::string>& extra_actors,
                           bool to_members = false);
   std::string group_id(const BridgeConfig& bridge) const;
   // Why a followed group will not take activities from `from`: it rejected the bridge, or blocks
   // that actor (or the bridge's service actor). Groups hosted here decide through the config.
-  std::optional<std::string> group_refuses(const BridgeConfig& bridge, const activitypub::LocalActor& from) const;
+  std::optional<std::string> group_refuses(const BridgeConfig& bridge, const LocalActor& from) const;
   // The lookups the Note renderer asks: mentioned accounts, quoted posts, blobs.
-  activitypub::NoteContext note_context(const Event& event);
+  NoteContext note_context(const Event& event);
   bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;
 
-  FediverseWriterDeps d_;
+  BridgedPublisherDeps d_;
   IdMap idmap_;
-  JobWorker worker_;
 };
 
-}  // namespace causeway
+}  // namespace causeway::activitypub

@@ -1,4 +1,4 @@
-// Runs `bridge.to_bluesky` jobs: a fediverse group's posts, edits and deletes written to the
+// The BridgeWriter for Bluesky (`bridge.to_bluesky` jobs): a fediverse group's posts, edits and deletes written to the
 // bridge's mirror account with the XRPC client. Record keys are derived from the event, so a job
 // retried after a crash writes the same records again (the PDS keeps one); the id map and the
 // decision are written in the same batch as the job's completion.
@@ -17,9 +17,8 @@
 #include <string>
 
 #include "bridge/base/metrics.h"
-#include "bridge/daemon/bridge_job.h"
-#include "bridge/daemon/job_worker.h"
-#include "bridge/daemon/member_profile.h"
+#include "bridge/bridge_writer.h"
+#include "bridge/member_profile.h"
 #include "bridge/decisions.h"
 #include "bridge/event_log.h"
 #include "bridge/id_map.h"
@@ -32,9 +31,9 @@
 #include "storage/secret_vault.h"
 #include "storage/store.h"
 
-namespace causeway {
+namespace causeway::atproto {
 
-struct BlueskyWriterDeps {
+struct MirrorWriterDeps {
   const Config& config;
   Store& store;
   EventLog& events;
@@ -43,6 +42,7 @@ struct BlueskyWriterDeps {
   Metrics& metrics;
   const HttpClient& http;
   const SecretVault& vault;
+  std::function<std::int64_t()> clock;
   std::function<Result<MemberProfile>(const std::string& actor_id)> member_profile;
   // The DID of a bridged actor when `ap_id` is one of causeway's own (/ap/did:...).
   std::function<std::optional<std::string>(const std::string& ap_id)> bridged_did;
@@ -50,50 +50,47 @@ struct BlueskyWriterDeps {
   std::function<Result<Event, FetchFailure>(const std::string& object_id, const std::string& group_id)> fetch_post;
 };
 
-class BlueskyWriter {
+class MirrorWriter final : public BridgeWriter {
  public:
-  explicit BlueskyWriter(BlueskyWriterDeps deps);
-  ~BlueskyWriter();
+  explicit MirrorWriter(MirrorWriterDeps deps);
 
-  void start();
-  void stop();
+  const char* network() const override { return "atproto"; }
+  StepOutcome write(LoadedJob& job, WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) override;
   // Whether the bridge's mirror account could not log in (shown by `status` and /metrics).
   bool failing(const std::string& bridge) const;
   // The bridge's logged-in client (shared with whatever else writes as the mirror account, so the
   // account has one session); nullptr with `error` set when it cannot log in.
-  atproto::XrpcClient* client(const BridgeConfig& bridge, std::string& error) { return client_for(bridge, error); }
+  XrpcClient* client(const BridgeConfig& bridge, std::string& error) { return client_for(bridge, error); }
 
  private:
-  void handle(Job job);
   // `settling` receives the ingest lock for the post's id once its records are made: the caller
   // keeps it until the job is settled, so no Delete can slip between the last check and the write.
-  StepOutcome post(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch,
+  StepOutcome post(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch,
                    std::optional<IngestLocks::Guard>& settling);
   // A followed group's announced post, once fetched: not made when its own id is already bridged,
   // on its way by another job, or deleted; otherwise recorded as queued under that id too, so a
   // Delete of it finds it on its way. Returns why not, or nullopt (and sets `note_story`).
   std::optional<StepOutcome> claim_fetched(const BridgeConfig& bridge, const Event& announce, const Event& fetched,
                                            bool& note_story);
-  StepOutcome update(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
-  StepOutcome remove(const BridgeConfig& bridge, atproto::XrpcClient& client, const Event& event, WriteBatch& batch);
-  StepOutcome from_error(const atproto::XrpcError& error, const std::string& bridge);
+  StepOutcome update(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
+  StepOutcome remove(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
+  StepOutcome from_error(const XrpcError& error, const std::string& bridge);
   // The post's parts as records, without reply refs and image blobs (the caller adds those).
-  Result<atproto::RenderedPost> render(const BridgeConfig& bridge, const Event& event);
+  Result<RenderedPost> render(const BridgeConfig& bridge, const Event& event);
   // Uploads the images the renderer chose into the first part; a card when none could be.
-  void attach_images(atproto::XrpcClient& client, const Event& event, atproto::RenderedPost& rendered,
+  void attach_images(XrpcClient& client, const Event& event, RenderedPost& rendered,
                      std::vector<std::string>& notes);
-  std::vector<atproto::ImageEmbed> upload_images(atproto::XrpcClient& client, const std::vector<Media>& media,
+  std::vector<ImageEmbed> upload_images(XrpcClient& client, const std::vector<Media>& media,
                                                  std::vector<std::string>& notes);
-  atproto::XrpcClient* client_for(const BridgeConfig& bridge, std::string& error);
+  XrpcClient* client_for(const BridgeConfig& bridge, std::string& error);
   void set_failing(const std::string& bridge, bool failing);
 
-  BlueskyWriterDeps d_;
+  MirrorWriterDeps d_;
   IdMap idmap_;
   std::mutex mu_;
-  std::map<std::string, std::unique_ptr<atproto::XrpcClient>> clients_;  // by bridge, logged in
+  std::map<std::string, std::unique_ptr<XrpcClient>> clients_;  // by bridge, logged in
   std::map<std::string, bool> failing_;
   mutable std::mutex failing_mu_;
-  JobWorker worker_;
 };
 
-}  // namespace causeway
+}  // namespace causeway::atproto

@@ -1,4 +1,4 @@
-// The fediverse writer in-process with the real router, store, queue and outbox, and stand-ins for
+// The bridged publisher (the BridgeWriter for the fediverse), run by the bridge worker, in-process with the real router, store, queue and outbox, and stand-ins for
 // remote lookups: a Bluesky delete that comes while a reply's copy is being made (played in order:
 // the test acts from inside the writer's lookup of the group's inbox) keeps the copy from going out.
 #include <catch2/catch.hpp>
@@ -9,9 +9,10 @@
 
 #include "bridge/base/clock.h"
 #include "bridge/daemon/bridged_actors.h"
-#include "bridge/daemon/fediverse_writer.h"
 #include "bridge/event_log.h"
+#include "bridge/bridge_worker.h"
 #include "bridge/router.h"
+#include "protocols/activitypub/bridged_publisher.h"
 #include "protocols/atproto/identity_resolver.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,7 +28,7 @@ constexpr const char* kBob = "did:plc:bob";
 }  // namespace
 
 TEST_CASE("a Bluesky delete that comes while the reply's copy is being made keeps the copy from going out",
-          "[fediverse writer]") {
+          "[bridged publisher]") {
   testing::TempDir dir;
   std::unique_ptr<Store> db = std::move(Store::open(dir / "db")).value();
   Config config;
@@ -92,12 +93,17 @@ TEST_CASE("a Bluesky delete that comes while the reply's copy is being made keep
     return activitypub::Follower{actor, actor + "/inbox", "", "", 0};
   };
 
-  FediverseWriter writer(FediverseWriterDeps{config, *db, log, queue, router, metrics, actors, outbox, social, bridged,
-                                             recipient});
-  writer.start();
+  activitypub::BridgedPublisher writer(activitypub::BridgedPublisherDeps{
+      config, *db, log, queue, router, metrics, actors, outbox, social,
+      [&bridged](const std::string& did) { return bridged.ensure(did); },
+      [&bridged](const std::string& did, const std::string& cid) { return bridged.blob_url(did, cid); }, now_us,
+      recipient});
+  BridgeWorker worker(BridgeWorkerDeps{config, *db, log, queue, router.decisions(), metrics, now_us}, kToFediverseJob,
+                      writer);
+  worker.start();
   for (int i = 0; i < 2000 && (last(uri).event_id != reply.id || last(uri).outcome == Outcome::queued); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  writer.stop();
+  worker.stop();
 
   CHECK(deleted);
   CHECK(last(uri).describe() == "not bridged: deleted while its copy was being made; the copy was not sent");

@@ -1,4 +1,4 @@
-#include "bridge/daemon/fediverse_writer.h"
+#include "protocols/activitypub/bridged_publisher.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,29 +7,25 @@
 #include <optional>
 
 #include "bridge/base/clock.h"
+#include "bridge/base/url.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/hashtag_link.h"
 #include "protocols/activitypub/note_render.h"
-#include "protocols/atproto/post_record.h"
-#include "protocols/atproto/watch_filter.h"
+#include "bridge/base/at_uri.h"
 
-namespace causeway {
+namespace causeway::activitypub {
 namespace {
 
 using nlohmann::json;
-namespace ap = activitypub;
 
 constexpr std::size_t kMaxMentionedActors = 5;
 
 }  // namespace
 
-FediverseWriter::FediverseWriter(FediverseWriterDeps deps)
-    : d_(std::move(deps)),
-      idmap_(d_.store),
-      worker_(d_.queue, kToFediverseJob, [this](Job job) { handle(std::move(job)); }, [this] { settle_held(); }) {}
+BridgedPublisher::BridgedPublisher(BridgedPublisherDeps deps) : d_(std::move(deps)), idmap_(d_.store) {}
 
-void FediverseWriter::settle_held() {
+void BridgedPublisher::idle() {
   for (const auto& bridge : d_.config.bridges) {
     if (bridge.bluesky_posting != BlueskyPosting::approved) continue;
     WriteBatch batch = d_.store.batch();
@@ -43,39 +39,30 @@ void FediverseWriter::settle_held() {
   }
 }
 
-FediverseWriter::~FediverseWriter() { stop(); }
-void FediverseWriter::start() { worker_.start(); }
-void FediverseWriter::stop() { worker_.stop(); }
-
-std::string FediverseWriter::group_id(const BridgeConfig& bridge) const {
+std::string BridgedPublisher::group_id(const BridgeConfig& bridge) const {
   if (bridge.fediverse.host)
-    if (const ap::LocalActor* g = d_.actors.by_key("group/" + bridge.fediverse.host->name)) return d_.actors.id(*g);
+    if (const LocalActor* g = d_.actors.by_key("group/" + bridge.fediverse.host->name)) return d_.actors.id(*g);
   return d_.router.group_id(bridge.name).value_or("");
 }
 
-bool FediverseWriter::handle_blocked(const BridgeConfig& bridge, const std::string& handle) const {
-  auto in = [&](const std::vector<std::string>& list) {
-    for (const auto& h : list)
-      if (handle == h || (handle.size() > h.size() && handle.compare(handle.size() - h.size() - 1, h.size() + 1, "." + h) == 0))
-        return true;
-    return false;
-  };
-  return in(bridge.blocked.handles) || in(d_.config.blocked_accounts);
+bool BridgedPublisher::handle_blocked(const BridgeConfig& bridge, const std::string& handle) const {
+  // A handle is a domain name: blocking "spam.example" blocks its subdomains' accounts too.
+  return domain_in(handle, bridge.blocked.handles) || domain_in(handle, d_.config.blocked_accounts);
 }
 
-ap::NoteContext FediverseWriter::note_context(const Event& event) {
-  ap::NoteContext c;
-  c.tag_base = std::string(ap::kBlueskyHashtagBase);
-  c.mentioned_actor = [this, made = std::size_t{0}](const std::string& did) mutable -> std::optional<ap::MentionedActor> {
+NoteContext BridgedPublisher::note_context(const Event& event) {
+  NoteContext c;
+  c.tag_base = std::string(kBlueskyHashtagBase);
+  c.mentioned_actor = [this, made = std::size_t{0}](const std::string& did) mutable -> std::optional<MentionedActor> {
     for (const auto& b : d_.config.bridges)
       if (d_.router.mirror_did(b.name) == did) {
         std::string g = group_id(b);
-        if (const ap::LocalActor* group = d_.actors.by_url(g)) return ap::MentionedActor{g, group->username + "@" + d_.actors.host()};
+        if (const LocalActor* group = d_.actors.by_url(g)) return MentionedActor{g, group->username + "@" + d_.actors.host()};
       }
     // A few mentions become bridged actors; a post cannot make causeway create thousands.
     if (made++ < kMaxMentionedActors)
-      if (auto person = d_.bridged.ensure(did); person.ok())
-        return ap::MentionedActor{d_.actors.id(**person), (*person)->username + "@" + d_.actors.host()};
+      if (auto person = d_.bridged_actor(did); person.ok())
+        return MentionedActor{d_.actors.id(**person), (*person)->username + "@" + d_.actors.host()};
     return std::nullopt;
   };
   c.fediverse_actor = d_.fediverse_actor;
@@ -86,12 +73,12 @@ ap::NoteContext FediverseWriter::note_context(const Event& event) {
   };
   c.blob_url = [this, did = event.actor.id](const std::string& blob_did, const std::string& cid) {
     // Only the author's own blobs are served for them.
-    return blob_did == did ? d_.bridged.blob_url(did, cid) : std::string();
+    return blob_did == did ? d_.blob_url(did, cid) : std::string();
   };
   return c;
 }
 
-std::optional<std::string> FediverseWriter::group_refuses(const BridgeConfig& bridge, const ap::LocalActor& from) const {
+std::optional<std::string> BridgedPublisher::group_refuses(const BridgeConfig& bridge, const LocalActor& from) const {
   std::string g = group_id(bridge);
   if (g.empty() || bridge.fediverse.host) return std::nullopt;
   if (auto f = d_.social.following("bridge", g); f.ok() && f->has_value() && (*f)->state == "rejected")
@@ -101,10 +88,10 @@ std::optional<std::string> FediverseWriter::group_refuses(const BridgeConfig& br
   return std::nullopt;
 }
 
-Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const ap::LocalActor& from,
+Status BridgedPublisher::publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const LocalActor& from,
                                          const json& activity, const std::vector<std::string>& extra_actors,
                                          bool to_members) {
-  std::vector<ap::Follower> direct;
+  std::vector<Follower> direct;
   for (const auto& actor : extra_actors) {
     if (actor.empty() || d_.actors.by_url(actor)) continue;  // local actors need no delivery
     auto r = d_.recipient(actor);
@@ -114,16 +101,16 @@ Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& 
   // Fediverse users may follow a bridged actor directly: they get what it says too.
   if (auto own = d_.social.followers(from.key); own.ok()) direct.insert(direct.end(), own->begin(), own->end());
   if (bridge.fediverse.host) {
-    const ap::LocalActor* group = d_.actors.by_key("group/" + bridge.fediverse.host->name);
+    const LocalActor* group = d_.actors.by_key("group/" + bridge.fediverse.host->name);
     if (!group) return make_error("the hosted group is missing");
-    auto view = ap::view_activity(activity);
+    auto view = view_activity(activity);
     if (!view) return make_error("built an invalid activity: " + view.error());
     auto members = d_.social.followers(group->key);
     if (!members) return Error{members.error()};
     // Mastodon ignores a group's Announce of a Delete or Undo: those go to the members directly.
     if (to_members) direct.insert(direct.end(), members->begin(), members->end());
     d_.outbox.publish(batch, from, activity, direct);
-    json announce = ap::group_announce(d_.actors, *group, *view, activity, iso8601_utc(now_us()));
+    json announce = group_announce(d_.actors, *group, *view, activity, iso8601_utc(d_.clock()));
     d_.outbox.publish(batch, *group, announce, *members);
     return {};
   }
@@ -136,9 +123,9 @@ Status FediverseWriter::publish_to_group(WriteBatch& batch, const BridgeConfig& 
   return {};
 }
 
-StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
+StepOutcome BridgedPublisher::reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
-  auto person = d_.bridged.ensure(event.actor.id);
+  auto person = d_.bridged_actor(event.actor.id);
   if (!person) return {Step::retry, person.error(), std::nullopt};
   if (handle_blocked(bridge, (*person)->username))
     return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
@@ -154,21 +141,21 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
       in_reply_to = **ap_id;
       if (auto copy = idmap_.bluesky_copy(**ap_id); copy.ok() && copy->has_value()) parent_author = (*copy)->author;
     } else if (ref == &*event.thread.parent) {
-      if (still_coming(d_.router.decisions(), ref->id, event.received_at_us))
-        return {Step::wait, "waiting for its parent to reach the fediverse", now_us() + 1'000'000};
+      if (d_.router.decisions().still_coming(ref->id, event.received_at_us, d_.clock()))
+        return {Step::wait, "waiting for its parent to reach the fediverse", d_.clock() + 1'000'000};
     }
   }
-  const ap::LocalActor& from = **person;
+  const LocalActor& from = **person;
   if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
   std::string actor_id = d_.actors.id(from);
-  ap::NoteContext context = note_context(event);
+  NoteContext context = note_context(event);
   context.actor_id = actor_id;
   context.followers = d_.actors.followers(from);
-  context.note_id = ap::bridged_object_id(actor_id, event.origin.object.id);
+  context.note_id = bridged_object_id(actor_id, event.origin.object.id);
   context.group = group;
   context.in_reply_to = in_reply_to;
   context.parent_author = parent_author;
-  auto rendered = ap::render_note(event, context);
+  auto rendered = render_note(event, context);
   if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
   const std::string& note_id = context.note_id;
   batch.put(Family::local, "object/" + note_id, rendered->note.dump());
@@ -192,7 +179,7 @@ StepOutcome FediverseWriter::reply(const BridgeConfig& bridge, const Event& even
   return {Step::done, note_id, std::nullopt};
 }
 
-StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& event, bool like,
+StepOutcome BridgedPublisher::react(const BridgeConfig& bridge, const Event& event, bool like,
                                                 WriteBatch& batch) {
   if (!event.subject) return {Step::give_up, "no subject", std::nullopt};
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
@@ -202,7 +189,7 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
     // A like of the mirror's own post made on Bluesky: nothing on the fediverse to like.
     return {Step::give_up, "the liked or reposted post is not on the fediverse", std::nullopt};
   }
-  auto person = d_.bridged.ensure(event.actor.id);
+  auto person = d_.bridged_actor(event.actor.id);
   if (!person) return {Step::retry, person.error(), std::nullopt};
   if (handle_blocked(bridge, (*person)->username))
     return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
@@ -210,7 +197,7 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
   std::string author;
   if (auto copy = idmap_.bluesky_copy(**object); copy.ok() && copy->has_value()) author = (*copy)->author;
   std::string actor_id = d_.actors.id(**person);
-  ap::ReactionContext reaction{ap::bridged_object_id(actor_id, event.origin.object.id),
+  ReactionContext reaction{bridged_object_id(actor_id, event.origin.object.id),
                                actor_id,
                                d_.actors.followers(**person),
                                **object,
@@ -218,7 +205,7 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
                                group_id(bridge),
                                iso8601_utc(event.created_at_us ? event.created_at_us : event.received_at_us)};
   const std::string& id = reaction.id;
-  json activity = like ? ap::render_like(reaction) : ap::render_announce(reaction);
+  json activity = like ? render_like(reaction) : render_announce(reaction);
   if (Status s = publish_to_group(batch, bridge, **person, activity, {author}); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
@@ -230,27 +217,28 @@ StepOutcome FediverseWriter::react(const BridgeConfig& bridge, const Event& even
   return {Step::done, id, std::nullopt};
 }
 
-StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
+StepOutcome BridgedPublisher::remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
   const std::string& at_uri = event.subject ? event.subject->id : event.origin.object.id;
   // Only a repo's own account removes what it wrote (the router checked; checked again here).
-  if (atproto::at_uri_authority(at_uri) != event.actor.id)
+  std::string authority(at_uri_authority(at_uri));
+  if (authority != event.actor.id)
     return {Step::give_up, "only its author may edit or delete it; this came from " + event.actor.id, std::nullopt};
   auto ap_id = idmap_.ap_id(at_uri);
   if (!ap_id) return {Step::retry, ap_id.error(), std::nullopt};
   if (!ap_id->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};
   auto copy = idmap_.bluesky_copy(**ap_id);
   if (!copy || !copy->has_value()) return {Step::give_up, "its copy is unknown", std::nullopt};
-  const ap::LocalActor* person = d_.actors.by_key(std::string(atproto::at_uri_authority(at_uri)));
+  const LocalActor* person = d_.actors.by_key(authority);
   if (!person) return {Step::give_up, "its bridged actor is unknown", std::nullopt};
   std::string actor_id = d_.actors.id(*person);
   std::string group = group_id(bridge);
   json activity;
   std::vector<std::string> extra;
   if ((*copy)->kind == "reply") {
-    activity = ap::render_delete(**ap_id, actor_id, group);
+    activity = render_delete(**ap_id, actor_id, group);
     // Both the note and its Create answer with a Tombstone from now on.
     for (const std::string& id : {**ap_id, **ap_id + "/activity"})
-      batch.put(Family::local, "object/" + id, ap::render_tombstone(id).dump());
+      batch.put(Family::local, "object/" + id, render_tombstone(id).dump());
     if (!(*copy)->parent.uri.empty())
       if (auto parent = idmap_.ap_id((*copy)->parent.uri); parent.ok() && parent->has_value())
         if (auto pc = idmap_.bluesky_copy(**parent); pc.ok() && pc->has_value()) extra.push_back((*pc)->author);
@@ -258,9 +246,9 @@ StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& eve
     auto original = d_.outbox.object(**ap_id);
     std::optional<json> known;
     if (original.ok() && original->has_value()) known = **original;
-    activity = ap::render_undo(**ap_id, known, actor_id, group);
+    activity = render_undo(**ap_id, known, actor_id, group);
     for (const auto& t : activity["to"])
-      if (t.is_string() && t != ap::kPublic) extra.push_back(t);
+      if (t.is_string() && t != kPublic) extra.push_back(t);
   }
   if (Status s = publish_to_group(batch, bridge, *person, activity, extra, true); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
@@ -268,22 +256,18 @@ StepOutcome FediverseWriter::remove(const BridgeConfig& bridge, const Event& eve
   return {Step::done, "deleted " + **ap_id, std::nullopt};
 }
 
-void FediverseWriter::handle(Job job) {
-  auto loaded = load_bridge_job(job, d_.queue, d_.events, d_.config, "the fediverse");
-  if (!loaded) return;
-  const std::string& op = loaded->job.op;
-  WriteBatch batch = d_.store.batch();
+StepOutcome BridgedPublisher::write(LoadedJob& loaded, WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
+  const JobOp op = loaded.job.op;
   StepOutcome outcome;
-  if (op == "reply") outcome = reply(*loaded->bridge, loaded->event, batch);
-  else if (op == "like" || op == "repost") outcome = react(*loaded->bridge, loaded->event, op == "like", batch);
-  else if (op == "delete") outcome = remove(*loaded->bridge, loaded->event, batch);
-  else outcome = {Step::give_up, "unknown operation " + op, std::nullopt};
+  if (op == JobOp::reply) outcome = reply(*loaded.bridge, loaded.event, batch);
+  else if (op == JobOp::like || op == JobOp::repost) outcome = react(*loaded.bridge, loaded.event, op == JobOp::like, batch);
+  else if (op == JobOp::remove) outcome = remove(*loaded.bridge, loaded.event, batch);
+  else outcome = {Step::give_up, std::string("not an operation towards the fediverse: ") + job_op_name(op), std::nullopt};
   // A Bluesky delete that came while the copy was being made saw it still queued and left a
   // tombstone instead of a delete job: checked again under the ingest lock for the record (kept
   // until the job is settled). Nothing has gone out yet: the activities leave with this batch.
-  std::optional<IngestLocks::Guard> settling;
-  const Event& event = loaded->event;
-  if (outcome.step == Step::done && op != "delete") {
+  const Event& event = loaded.event;
+  if (outcome.step == Step::done && op != JobOp::remove) {
     settling.emplace(d_.events.locks().lock({event.origin.object.id}));
     if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) {
       settling.reset();
@@ -291,8 +275,7 @@ void FediverseWriter::handle(Job job) {
       outcome = {Step::give_up, "deleted while its copy was being made; the copy was not sent", std::nullopt};
     }
   }
-  settle_bridge_job(Settle{d_.queue, d_.store, d_.router.decisions(), d_.metrics, "activitypub"}, job, *loaded, outcome,
-                    batch);
+  return outcome;
 }
 
-}  // namespace causeway
+}  // namespace causeway::activitypub

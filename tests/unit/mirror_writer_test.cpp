@@ -1,4 +1,4 @@
-// The Bluesky writer against a small in-process fake of a PDS on 127.0.0.1, with the real router,
+// The mirror writer (the BridgeWriter for Bluesky), run by the bridge worker, against a small in-process fake of a PDS on 127.0.0.1, with the real router,
 // store and queue: what ends up on Bluesky when a Delete comes while a copy is being made, and
 // when a followed group announces a post by its Create (FEP-1b12). The fake PDS lets a test act
 // while the writer is inside createRecord, so the race is played in order, not by luck.
@@ -14,10 +14,11 @@
 
 #include "bridge/base/base64.h"
 #include "bridge/base/clock.h"
-#include "bridge/daemon/bluesky_writer.h"
+#include "bridge/bridge_worker.h"
 #include "bridge/event_log.h"
 #include "bridge/id_map.h"
 #include "bridge/router.h"
+#include "protocols/atproto/mirror_writer.h"
 #include "tests/support/temp_dir.h"
 
 using namespace causeway;
@@ -127,16 +128,18 @@ struct Fixture {
   }
   // Runs the writer until no job is left in the queue.
   void run_writer() {
-    BlueskyWriter writer(BlueskyWriterDeps{config, *db, log, queue, *router, metrics, http, vault, nullptr, nullptr,
-                                           fetch_post});
-    writer.start();
+    atproto::MirrorWriter writer(atproto::MirrorWriterDeps{config, *db, log, queue, *router, metrics, http, vault,
+                                                           now_us, nullptr, nullptr, fetch_post});
+    BridgeWorker worker(BridgeWorkerDeps{config, *db, log, queue, router->decisions(), metrics, now_us}, kToBlueskyJob,
+                        writer);
+    worker.start();
     for (int i = 0; i < 2000; ++i) {
       auto left = queue.pending_count();
       REQUIRE(left.ok());
       if (*left == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    writer.stop();
+    worker.stop();
     auto left = queue.pending_count();
     REQUIRE(left.ok());
     REQUIRE(*left == 0);
@@ -197,7 +200,7 @@ Event alices_delete(const std::string& note) {
 
 }  // namespace
 
-TEST_CASE("a Delete that comes while the copy is being written removes the copy", "[bluesky writer]") {
+TEST_CASE("a Delete that comes while the copy is being written removes the copy", "[mirror writer]") {
   Fixture f;
   const std::string note = "https://social.example/notes/1";
   f.store(direct_post(note));
@@ -216,7 +219,7 @@ TEST_CASE("a Delete that comes while the copy is being written removes the copy"
 }
 
 TEST_CASE("the author's Delete of a Note announced by its Create stops the copy, also while it is being written",
-          "[bluesky writer]") {
+          "[mirror writer]") {
   Fixture f;
   const std::string note = "https://social.example/notes/2";
   f.fetch_post = [&](const std::string& id, const std::string&) -> Result<Event, FetchFailure> {
@@ -236,7 +239,7 @@ TEST_CASE("the author's Delete of a Note announced by its Create stops the copy,
   CHECK(f.last(note + "/create") == "not bridged: deleted while its copy was being made; the copy was removed");
 }
 
-TEST_CASE("a Note sent straight to causeway and announced by its Create makes one Bluesky post", "[bluesky writer]") {
+TEST_CASE("a Note sent straight to causeway and announced by its Create makes one Bluesky post", "[mirror writer]") {
   Fixture f;
   const std::string note = "https://social.example/notes/3";
   f.fetch_post = [&](const std::string&, const std::string&) -> Result<Event, FetchFailure> { return fetched_note(note); };
@@ -248,7 +251,7 @@ TEST_CASE("a Note sent straight to causeway and announced by its Create makes on
   CHECK(f.last(note).rfind("bridged as at://", 0) == 0);
 }
 
-TEST_CASE("a Note announced by its Create after it was bridged straight is not posted again", "[bluesky writer]") {
+TEST_CASE("a Note announced by its Create after it was bridged straight is not posted again", "[mirror writer]") {
   Fixture f;
   const std::string note = "https://social.example/notes/4";
   f.fetch_post = [&](const std::string&, const std::string&) -> Result<Event, FetchFailure> { return fetched_note(note); };

@@ -1,0 +1,42 @@
+#include "bridge/bridge_job.h"
+
+#include <nlohmann/json.hpp>
+
+namespace causeway {
+namespace {
+
+constexpr struct {
+  JobOp op;
+  const char* name;
+} kOps[] = {{JobOp::post, "post"},   {JobOp::fetch_post, "fetch_post"}, {JobOp::update, "update"},
+            {JobOp::reply, "reply"}, {JobOp::like, "like"},             {JobOp::repost, "repost"},
+            {JobOp::remove, "delete"}};
+
+}  // namespace
+
+const char* job_op_name(JobOp op) {
+  for (const auto& o : kOps)
+    if (o.op == op) return o.name;
+  return "?";
+}
+
+std::optional<JobOp> parse_job_op(std::string_view name) {
+  for (const auto& o : kOps)
+    if (name == o.name) return o.op;
+  return std::nullopt;
+}
+
+std::string encode_bridge_job(const BridgeJob& job) {
+  return nlohmann::json{{"event", job.event_id}, {"bridge", job.bridge}, {"op", job_op_name(job.op)}}.dump();
+}
+
+std::optional<BridgeJob> decode_bridge_job(std::string_view payload) {
+  auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  auto op = parse_job_op(j.value("op", ""));
+  BridgeJob job{j.value("event", ""), j.value("bridge", ""), op.value_or(JobOp::post)};
+  if (job.event_id.empty() || job.bridge.empty() || !op) return std::nullopt;
+  return job;
+}
+
+}  // namespace causeway
