@@ -12,6 +12,7 @@
 #include "bridge/daemon/mirror_profile.h"
 #include "protocols/atproto/cid.h"
 #include "tests/support/fake_jwt.h"
+#include "tests/support/loopback_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace causeway;
@@ -27,15 +28,15 @@ std::string jwt(const std::string& scope) {
 }
 
 // One account's profile record, uploads counted; also serves images at /img/*.
-class FakePds {
+class FakePds : public testing::LoopbackServer {
  public:
   FakePds() {
-    server_.Post("/xrpc/com.atproto.server.createSession", [](const httplib::Request&, httplib::Response& res) {
+    server.Post("/xrpc/com.atproto.server.createSession", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(json{{"accessJwt", jwt("com.atproto.appPass")}, {"refreshJwt", jwt("com.atproto.refresh")},
                            {"did", kMirror}, {"handle", "news.example"}}.dump(),
                       "application/json");
     });
-    server_.Get("/xrpc/com.atproto.repo.getRecord", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/xrpc/com.atproto.repo.getRecord", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard lock(mu_);
       if (profile.is_null()) {
         res.status = 400;
@@ -46,7 +47,7 @@ class FakePds {
                            {"value", profile}}.dump(),
                       "application/json");
     });
-    server_.Post("/xrpc/com.atproto.repo.putRecord", [this](const httplib::Request& req, httplib::Response& res) {
+    server.Post("/xrpc/com.atproto.repo.putRecord", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       if (fail_puts > 0) {
         --fail_puts;
@@ -59,7 +60,7 @@ class FakePds {
       res.set_content(json{{"uri", "at://" + kMirror + "/app.bsky.actor.profile/self"}, {"cid", "bafyreiprofile"}}.dump(),
                       "application/json");
     });
-    server_.Post("/xrpc/com.atproto.repo.uploadBlob", [this](const httplib::Request& req, httplib::Response& res) {
+    server.Post("/xrpc/com.atproto.repo.uploadBlob", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       ++uploads;
       std::string cid = atproto::Cid::compute(atproto::kCodecRaw, req.body).to_string();
@@ -67,30 +68,18 @@ class FakePds {
                                      {"mimeType", req.get_header_value("Content-Type")}, {"size", req.body.size()}}}}.dump(),
                       "application/json");
     });
-    server_.Get("/img/logo.png", [](const httplib::Request&, httplib::Response& res) {
+    server.Get("/img/logo.png", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kPng, "application/octet-stream");  // mislabelled, as servers do
     });
-    server_.Get("/img/logo.gif", [](const httplib::Request&, httplib::Response& res) {
+    server.Get("/img/logo.gif", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("GIF89a...", "image/gif");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    start();
   }
-  ~FakePds() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
   std::mutex mu_;
   json profile;  // null: none yet
   int puts = 0, uploads = 0, fail_puts = 0;
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
 };
 
 struct Fixture {

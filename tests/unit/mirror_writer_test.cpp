@@ -19,6 +19,8 @@
 #include "bridge/id_map.h"
 #include "bridge/router.h"
 #include "protocols/atproto/mirror_writer.h"
+#include "tests/support/fake_jwt.h"
+#include "tests/support/loopback_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace causeway;
@@ -30,22 +32,15 @@ constexpr const char* kFollowedGroup = "https://groups.example/c/news";
 constexpr const char* kAlice = "https://social.example/users/alice";
 const std::string kMirror = "did:plc:mirrormirrormirrormirror";
 
-std::string base64url(const std::string& bytes) {
-  std::string s = base64_encode(bytes, false);
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
-}
-
 std::string jwt(const std::string& scope) {
-  return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
-         base64url(json{{"scope", scope}, {"sub", kMirror}, {"exp", 4'000'000'000LL}}.dump()) + ".c2ln";
+  return testing::fake_jwt({{"scope", scope}, {"sub", kMirror}, {"exp", 4'000'000'000LL}});
 }
 
 // Sessions, and a repo of posts kept by uri. `on_create` runs inside createRecord, before it answers.
-class FakePds {
+class FakePds : public testing::LoopbackServer {
  public:
   FakePds() {
-    server_.Post("/xrpc/com.atproto.server.createSession", [](const httplib::Request&, httplib::Response& res) {
+    server.Post("/xrpc/com.atproto.server.createSession", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(json{{"accessJwt", jwt("com.atproto.appPass")},
                            {"refreshJwt", jwt("com.atproto.refresh")},
                            {"did", kMirror},
@@ -54,7 +49,7 @@ class FakePds {
                       "application/json");
     });
     for (const char* nsid : {"com.atproto.repo.createRecord", "com.atproto.repo.putRecord"})
-      server_.Post(std::string("/xrpc/") + nsid, [this](const httplib::Request& req, httplib::Response& res) {
+      server.Post(std::string("/xrpc/") + nsid, [this](const httplib::Request& req, httplib::Response& res) {
         json body = json::parse(req.body);
         std::string uri = "at://" + kMirror + "/" + body["collection"].get<std::string>() + "/" + body["rkey"].get<std::string>();
         std::function<void()> hook;
@@ -67,21 +62,14 @@ class FakePds {
         res.set_content(json{{"uri", uri}, {"cid", "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"}}.dump(),
                         "application/json");
       });
-    server_.Post("/xrpc/com.atproto.repo.deleteRecord", [this](const httplib::Request& req, httplib::Response& res) {
+    server.Post("/xrpc/com.atproto.repo.deleteRecord", [this](const httplib::Request& req, httplib::Response& res) {
       json body = json::parse(req.body);
       std::lock_guard lock(mu_);
       records_.erase("at://" + kMirror + "/" + body["collection"].get<std::string>() + "/" + body["rkey"].get<std::string>());
       res.set_content("{}", "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    start();
   }
-  ~FakePds() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::map<std::string, json> records() {
     std::lock_guard lock(mu_);
     return records_;
@@ -90,9 +78,6 @@ class FakePds {
   std::function<void()> on_create;  // set before the writer starts
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::map<std::string, json> records_;
 };

@@ -16,6 +16,8 @@
 #include "protocols/atproto/identity_resolver.h"
 #include "protocols/atproto/rate_limiter.h"
 #include "protocols/atproto/xrpc_client.h"
+#include "tests/support/fake_jwt.h"
+#include "tests/support/loopback_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace causeway;
@@ -52,15 +54,8 @@ struct FakeTime {
   std::int64_t now_s() const { return now_us / kSecond; }
 };
 
-std::string base64url(const std::string& bytes) {
-  std::string s = base64_encode(bytes, false);
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
-}
-
 std::string make_jwt(std::int64_t exp_s, const std::string& scope, int serial) {
-  return base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
-         base64url(json{{"scope", scope}, {"sub", kDid}, {"exp", exp_s}, {"jti", serial}}.dump()) + ".c2lnbmF0dXJl";
+  return testing::fake_jwt({{"scope", scope}, {"sub", kDid}, {"exp", exp_s}, {"jti", serial}});
 }
 
 std::string cid_of(const std::string& collection, json record) {
@@ -73,31 +68,9 @@ void send_error(httplib::Response& res, int status, const std::string& error, co
   res.set_content(json{{"error", error}, {"message", message}}.dump(), "application/json");
 }
 
-// An httplib server on a free loopback port, serving in its own thread.
-class LoopbackServer {
- public:
-  httplib::Server server;
-
-  void start() {
-    port_ = server.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server.listen_after_bind(); });
-    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~LoopbackServer() {
-    server.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int port() const { return port_; }
-
- private:
-  int port_ = 0;
-  std::thread thread_;
-};
-
 // A PDS with one account (alice.test, app password "app-pass-1"), sessions as the real one
 // issues them (2 h access, 90 d refresh, refresh tokens rotate), and a small repo.
-class FakePds : public LoopbackServer {
+class FakePds : public testing::LoopbackServer {
  public:
   explicit FakePds(FakeTime& time) : time_(time) {
     server.Post("/xrpc/com.atproto.server.createSession", [this](const httplib::Request& req, httplib::Response& res) {
@@ -519,7 +492,7 @@ TEST_CASE("a retried create with the same record key succeeds, and another recor
 namespace {
 
 // A PLC directory and a resolveHandle service in one server, counting what it is asked.
-class FakeIdentityService : public LoopbackServer {
+class FakeIdentityService : public testing::LoopbackServer {
  public:
   FakeIdentityService() {
     server.Get("/xrpc/com.atproto.identity.resolveHandle", [this](const httplib::Request& req, httplib::Response& res) {
