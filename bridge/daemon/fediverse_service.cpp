@@ -1,10 +1,11 @@
-#include "bridge/base/url.h"
 #include "bridge/daemon/fediverse_service.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "bridge/base/url.h"
 #include "bridge/base/utf8.h"
 #include "bridge/daemon/version.h"
 #include "protocols/activitypub/actor_document.h"
@@ -220,6 +221,31 @@ void FediverseService::authenticate(std::shared_ptr<const ap::InboxRequest> requ
 }
 
 Result<std::string> FediverseService::webfinger_actor(const std::string& acct) {
+  // Kept an hour (a miss five minutes): a Bluesky thread mentioning the same bridged fediverse
+  // accounts must not cost a WebFinger request per reply, nor a silent host a timeout each time.
+  constexpr std::int64_t kFoundUs = 3'600'000'000, kMissUs = 300'000'000;
+  constexpr std::size_t kMaxEntries = 4096;
+  std::string key = acct;
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::int64_t now = clock_();
+  {
+    std::lock_guard lock(webfinger_mu_);
+    if (auto it = webfinger_.find(key); it != webfinger_.end()) {
+      const auto& [at_us, actor] = it->second;
+      if (now - at_us < (actor.empty() ? kMissUs : kFoundUs)) {
+        if (actor.empty()) return make_error("WebFinger of " + acct + " failed a moment ago");
+        return actor;
+      }
+    }
+  }
+  auto answer = webfinger_uncached(acct);
+  std::lock_guard lock(webfinger_mu_);
+  if (webfinger_.size() >= kMaxEntries) webfinger_.clear();  // bounded; refilled from use
+  webfinger_[key] = {now, answer ? *answer : std::string()};
+  return answer;
+}
+
+Result<std::string> FediverseService::webfinger_uncached(const std::string& acct) {
   auto at = acct.rfind('@');
   if (at == 0 || at == std::string::npos || at + 1 == acct.size()) return make_error("not user@host: " + acct);
   std::string name = acct.substr(0, at), host = acct.substr(at + 1);
@@ -247,7 +273,7 @@ void FediverseService::follow_remote_groups() {
   for (const auto& bridge : config_.bridges) {
     if (!bridge.fediverse.group) continue;
     const std::string& handle = *bridge.fediverse.group;  // "@name@host"
-    auto resolved = webfinger_actor(handle.substr(1));
+    auto resolved = webfinger_uncached(handle.substr(1));  // asked again on every try, never cached
     if (!resolved) {
       spdlog::warn("bridge {}: cannot resolve the group {}: {}", bridge.name, handle, resolved.error());
       continue;

@@ -106,6 +106,10 @@ class FediverseService {
   std::map<std::string, activitypub::PrivateKey> private_keys_;  // parsed once per actor
   mutable std::mutex groups_mu_;
   std::map<std::string, std::string> remote_groups_;  // bridge -> group id
+  // WebFinger answers by lowercased acct: (when asked, actor id or "" when it named none).
+  std::mutex webfinger_mu_;
+  std::map<std::string, std::pair<std::int64_t, std::string>> webfinger_;
+  Result<std::string> webfinger_uncached(const std::string& acct);
   std::mutex actor_docs_mu_;
   std::map<std::string, std::pair<std::int64_t, nlohmann::json>> actor_docs_;  // actor -> (fetched, document)
   std::mutex listener_mu_;
