@@ -18,7 +18,7 @@ enum class JobOp {
   // to Bluesky
   post,        // a group's post: write its copy
   fetch_post,  // a followed group's Announce: fetch the announced post from its origin, then post it
-  update,      // an edit of a post already copied
+  update,      // an edit of a post already copied (both ways: a Bluesky edit updates its Note)
   // to the fediverse
   reply,   // a Bluesky reply or mention, brought into the group
   like,

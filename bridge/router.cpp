@@ -388,11 +388,12 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
       break;
     }
     case EventKind::update:
+      // An edit (putRecord) of a post brought over: its Note is updated. Only a repo's own
+      // account edits its records; the mirror account's own edits are causeway's (below).
+      if (at_uri_authority(event.origin.object.id) != author) return;
       route = by_mapped_at(event.origin.object.id);
-      if (route)
-        decide(batch, event, route->bridge->name, Outcome::not_bridged,
-               "edits of Bluesky posts are not carried (Bluesky's app does not show them either)");
-      return;
+      op = JobOp::update;
+      break;
     default:
       return;
   }

@@ -179,6 +179,58 @@ StepOutcome BridgedPublisher::reply(const BridgeConfig& bridge, const Event& eve
   return {Step::done, note_id, std::nullopt};
 }
 
+StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
+  const std::string& at_uri = event.origin.object.id;
+  // Only a repo's own account edits its records (the router checked; checked again here).
+  if (at_uri_authority(at_uri) != event.actor.id)
+    return {Step::give_up, "only its author may edit or delete it; this came from " + event.actor.id, std::nullopt};
+  auto note_id = idmap_.ap_id(at_uri);
+  if (!note_id) return {Step::retry, note_id.error(), std::nullopt};
+  if (!note_id->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or deleted)", std::nullopt};
+  auto copy = idmap_.bluesky_copy(**note_id);
+  if (!copy) return {Step::retry, copy.error(), std::nullopt};
+  // A like or repost is not edited; the mirror's own posts are the fediverse's to edit.
+  if (!copy->has_value() || (*copy)->kind != "reply")
+    return {Step::give_up, "only posts brought over from Bluesky are edited here", std::nullopt};
+  auto person = d_.bridged_actor(event.actor.id);
+  if (!person) return {Step::retry, person.error(), std::nullopt};
+  if (handle_blocked(bridge, (*person)->username))
+    return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
+  const LocalActor& from = **person;
+  if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
+  // The edited Note keeps its id and its place in the thread: what it answered is what the copy
+  // answered when it was made.
+  const BlueskyCopy& old = **copy;
+  std::string actor_id = d_.actors.id(from);
+  NoteContext context = note_context(event);
+  context.actor_id = actor_id;
+  context.followers = d_.actors.followers(from);
+  context.note_id = **note_id;
+  context.group = group_id(bridge);
+  if (!old.parent.uri.empty())
+    if (auto parent = idmap_.ap_id(old.parent.uri); parent.ok() && parent->has_value()) {
+      context.in_reply_to = **parent;
+      if (auto pc = idmap_.bluesky_copy(**parent); pc.ok() && pc->has_value()) context.parent_author = (*pc)->author;
+    }
+  auto rendered = render_note(event, context);
+  if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
+  std::string version = event.origin.object.cid.empty() ? std::to_string(event.received_at_us) : event.origin.object.cid;
+  std::string edited_at = iso8601_utc(d_.clock());
+  json activity = render_update(rendered->note, version, edited_at);
+  json stored = rendered->note;  // what its id answers from now on: the edited Note, marked so
+  stored["updated"] = edited_at;
+  batch.put(Family::local, "object/" + context.note_id, stored.dump());
+  std::vector<std::string> recipients;
+  if (!context.parent_author.empty()) recipients.push_back(context.parent_author);
+  if (Status s = publish_to_group(batch, bridge, from, activity, recipients); !s.ok())
+    return {Step::retry, s.error(), std::nullopt};
+  BlueskyCopy updated = old;
+  if (!updated.records.empty()) updated.records.front().cid = event.origin.object.cid;
+  idmap_.unlink(batch, context.note_id, old);
+  idmap_.link(batch, context.note_id, updated);
+  return {Step::done, activity.value("id", context.note_id) + "\nedited: the Note is updated in place", std::nullopt};
+}
+
 StepOutcome BridgedPublisher::react(const BridgeConfig& bridge, const Event& event, bool like,
                                                 WriteBatch& batch) {
   if (!event.subject) return {Step::give_up, "no subject", std::nullopt};
@@ -260,6 +312,7 @@ StepOutcome BridgedPublisher::write(LoadedJob& loaded, WriteBatch& batch, std::o
   const JobOp op = loaded.job.op;
   StepOutcome outcome;
   if (op == JobOp::reply) outcome = reply(*loaded.bridge, loaded.event, batch);
+  else if (op == JobOp::update) outcome = update(*loaded.bridge, loaded.event, batch);
   else if (op == JobOp::like || op == JobOp::repost) outcome = react(*loaded.bridge, loaded.event, op == JobOp::like, batch);
   else if (op == JobOp::remove) outcome = remove(*loaded.bridge, loaded.event, batch);
   else outcome = {Step::give_up, std::string("not an operation towards the fediverse: ") + job_op_name(op), std::nullopt};

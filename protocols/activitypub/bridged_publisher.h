@@ -61,6 +61,8 @@ class BridgedPublisher final : public BridgeWriter {
 
  private:
   StepOutcome reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
+  // A Bluesky post brought over, edited on Bluesky (putRecord): an Update of its Note.
+  StepOutcome update(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
   StepOutcome react(const BridgeConfig& bridge, const Event& event, bool like, WriteBatch& batch);
   StepOutcome remove(const BridgeConfig& bridge, const Event& event, WriteBatch& batch);
   // Sends `activity` from `from` to the group: announced to the members of a group hosted here

@@ -39,9 +39,11 @@ std::optional<OpIntake::Admitted> OpIntake::admit(const std::string& repo, const
 OpIntake::Outcome OpIntake::store(WriteBatch& batch, BatchSeen& seen, Admitted& admitted) {
   Event& event = admitted.event;
   const std::string& action = admitted.op->action;
-  // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart.
-  std::string seen_key = action == "delete" ? SeenIds::bluesky_delete_key(event.origin.activity_id)
-                                            : SeenIds::bluesky_key(event.origin.activity_id);
+  // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart; an
+  // update by the version it makes (the at-uri and the new CID), so each edit is taken in once.
+  std::string seen_key = action == "delete"   ? SeenIds::bluesky_delete_key(event.origin.activity_id)
+                         : action == "update" ? SeenIds::bluesky_key(event.origin.activity_id + "#" + event.origin.object.cid)
+                                              : SeenIds::bluesky_key(event.origin.activity_id);
   if (seen.count(seen_key) || SeenIds(store_).contains(seen_key)) return Outcome::duplicate;
   seen.insert(seen_key);
   events_.append(batch, event, clock_());

@@ -168,6 +168,19 @@ TEST_CASE("a Bluesky reply, like and repost arrive in the group, the group annou
   json fetched = b.fedify.get("/control/object?url=" + note_id + "&actor=carol");
   CHECK(fetched["inReplyTo"] == note["note"]);
   CHECK(fetched["content"].get<std::string>().find("Yes please! &lt;b&gt;Sundays&lt;/b&gt; &amp; holidays") != std::string::npos);
+  // bob edits his reply with a client that can (putRecord): the members get an Update of the same
+  // Note, which then reads as edited.
+  b.put(b.bob, reply["uri"], post_record("Yes please, and on holidays too", strong_ref(head, head_record)));
+  REQUIRE(eventually([&] {
+    for (const auto& a : b.received("carol", "Announce", b.group))
+      if (a.value("object_type", "") == "Update") return true;
+    return false;
+  }));
+  json edited = b.fedify.get("/control/object?url=" + note_id + "&actor=carol");
+  CHECK(edited["id"] == note_id);
+  CHECK(edited["inReplyTo"] == note["note"]);
+  CHECK(edited["content"].get<std::string>().find("Yes please, and on holidays too") != std::string::npos);
+  CHECK(edited.contains("updated"));
   json bridged_actor = b.fedify.get("/control/object?url=" + b.causeway->origin() + "/ap/" + b.bob.did + "&actor=carol");
   CHECK(bridged_actor["type"] == "Person");
   CHECK(bridged_actor["preferredUsername"] == "bob.test");

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "bridge/base/at_uri.h"
 #include "tests/support/net_util.h"
 
 namespace causeway::testing {
@@ -88,10 +89,16 @@ json BridgeSetup::create(const PdsAccount& who, const std::string& collection, c
 }
 
 void BridgeSetup::remove(const PdsAccount& who, const std::string& at_uri) const {
-  std::string rest = at_uri.substr(5 + who.did.size() + 1);
-  std::string collection = rest.substr(0, rest.find('/'));
-  pds.post("com.atproto.repo.deleteRecord",
-           {{"repo", who.did}, {"collection", collection}, {"rkey", rest.substr(collection.size() + 1)}}, who.access_jwt);
+  AtUri uri = parse_at_uri(at_uri).value();
+  pds.post("com.atproto.repo.deleteRecord", {{"repo", who.did}, {"collection", uri.collection}, {"rkey", uri.rkey}},
+           who.access_jwt);
+}
+
+json BridgeSetup::put(const PdsAccount& who, const std::string& at_uri, const json& record) const {
+  AtUri uri = parse_at_uri(at_uri).value();
+  return pds.post("com.atproto.repo.putRecord",
+                  {{"repo", who.did}, {"collection", uri.collection}, {"rkey", uri.rkey}, {"record", record}},
+                  who.access_jwt);
 }
 
 json BridgeSetup::received(const std::string& name, const std::string& type, const std::string& actor) const {

@@ -43,6 +43,8 @@ struct BridgeSetup {
   // Bluesky writes as `who` (a full-access session).
   nlohmann::json create(const PdsAccount& who, const std::string& collection, const nlohmann::json& record) const;
   void remove(const PdsAccount& who, const std::string& at_uri) const;
+  // Replaces the record at `at_uri` (putRecord), as a client that edits posts does.
+  nlohmann::json put(const PdsAccount& who, const std::string& at_uri, const nlohmann::json& record) const;
   // What the Fedify actor `name` received, of `type`, from `actor` ("" = anyone).
   nlohmann::json received(const std::string& name, const std::string& type, const std::string& actor = "") const;
 };
