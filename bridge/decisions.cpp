@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/base/hex.h"
+
 namespace causeway {
 namespace {
 
@@ -16,13 +18,8 @@ std::string prefix_of(const std::string& native_id) { return std::string(kPrefix
 std::int64_t time_of_key(std::string_view key) {
   auto nl = key.rfind('\n');
   if (nl == std::string_view::npos || key.size() - nl - 1 != 16) return -1;
-  std::int64_t at = 0;
-  for (char c : key.substr(nl + 1)) {
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (d < 0) return -1;
-    at = at * 16 + d;
-  }
-  return at;
+  auto at = parse_hex_u64(key.substr(nl + 1));
+  return at ? static_cast<std::int64_t>(*at) : -1;
 }
 
 Outcome outcome_from(const std::string& s) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "bridge/base/hex.h"
 #include "bridge/event_codec.h"
 
 namespace causeway {
@@ -9,14 +10,7 @@ namespace causeway {
 namespace {
 std::uint64_t hex_field(const std::string& id, std::size_t at, std::size_t size) {
   if (id.size() < at + size) return 0;
-  std::uint64_t v = 0;
-  for (std::size_t i = at; i < at + size; ++i) {
-    char c = id[i];
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (d < 0) return 0;
-    v = v * 16 + static_cast<std::uint64_t>(d);
-  }
-  return v;
+  return parse_hex_u64(std::string_view(id).substr(at, size)).value_or(0);
 }
 }  // namespace
 

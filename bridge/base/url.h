@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/base/hex.h"  // hex_digit_value, for "%XX" escapes
 #include "bridge/base/result.h"
 
 namespace causeway {
@@ -53,14 +54,6 @@ bool is_web_link(std::string_view text);
 // `s` with every byte percent-encoded (%XX, uppercase) except the unreserved characters of RFC 3986
 // (ASCII letters and digits, "-._~") and those in `also_keep`.
 std::string percent_encode(std::string_view s, std::string_view also_keep = "");
-
-// The value of one hexadecimal digit (either case), or -1: for reading "%XX" escapes.
-inline int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // An absolute URL whose scheme is one of `allowed_schemes` (comma-separated, e.g. "http,https").
 // Rejects userinfo, fragments, spaces and empty hosts.
