@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/daemon/configured_actors.h"
 #include "protocols/atproto/post_options.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/note_event.h"
@@ -43,6 +44,20 @@ Result<Event> fediverse_event(const std::string& input) {
 
 }  // namespace
 
+ConvertSetup convert_setup_for(const Config& config, const BridgeConfig& bridge) {
+  ConvertSetup setup;
+  setup.bridge = &bridge;
+  ap::LocalActors actors = local_actors_from(config);
+  setup.public_url = actors.origin();
+  if (const ap::LocalActor* group = actors.by_key(hosted_group_key(bridge))) {
+    setup.group_id = actors.id(*group);
+  } else if (bridge.fediverse.group) {
+    setup.notes.push_back("the group " + *bridge.fediverse.group +
+                          " is addressed by the actor id WebFinger gives for it; a preview without --fetch does not ask");
+  }
+  return setup;
+}
+
 int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
   try {
     auto event = fediverse_event(input);
@@ -79,7 +94,9 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
     json images = json::array();
     for (const auto& m : rendered->images)
       images.push_back({{"url", m.url}, {"alt", m.alt}, {"mimeType", m.mime_type}});
-    json result = {{"records", records}, {"images", images}, {"why", rendered->notes}};
+    json why = setup.notes;
+    for (const auto& note : rendered->notes) why.push_back(note);
+    json result = {{"records", records}, {"images", images}, {"why", why}};
     out = result.dump(2);
     return kConvertOk;
   } catch (const std::exception& e) {
@@ -106,7 +123,7 @@ int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, st
     }
     // Bluesky users appear on the fediverse as actors bridged here, /ap/<did>.
     auto bridged = [&](const std::string& did) { return setup.public_url + "/ap/" + did; };
-    std::vector<std::string> why;
+    std::vector<std::string> why = setup.notes;
     ap::NoteContext context;
     context.actor_id = bridged(event->actor.id);
     context.followers = context.actor_id + "/followers";

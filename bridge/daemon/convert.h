@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -19,7 +20,13 @@ struct ConvertSetup {
   const BridgeConfig* bridge = nullptr;          // nullptr: default options
   std::string public_url = "https://bridge.example";  // causeway's own origin (server.public_url)
   std::string group_id;                          // the bridge's group actor, when known
+  std::vector<std::string> notes;                // what the setup could not know, shown under "why"
 };
+
+// The setup for `bridge` of `config`: its options, causeway's origin and, for a group hosted here,
+// the group's actor id as the daemon serves it. A followed remote group's id is what WebFinger
+// answers for its handle, so it is left empty here, with a note saying so.
+ConvertSetup convert_setup_for(const Config& config, const BridgeConfig& bridge);
 
 // The conversion itself, shared by the command, the fuzz targets and the benchmark: `input` is
 // the JSON text; the result's JSON goes to `out`, a refusal's reason to `reason`. Returns kConvertOk

@@ -55,13 +55,14 @@ int run_convert(const ParsedArgs& args) {
       return kExitUsage;
     }
     config = std::move(*loaded.config);
+    const BridgeConfig* bridge = nullptr;
     for (const auto& b : config->bridges)
-      if (b.name == *bridge_name) setup.bridge = &b;
-    if (!setup.bridge) {
+      if (b.name == *bridge_name) bridge = &b;
+    if (!bridge) {
       std::cerr << "causeway convert: " << *config_file << " has no bridge named \"" << *bridge_name << "\"\n";
       return kExitUsage;
     }
-    setup.public_url = config->server.public_url.scheme + "://" + config->server.public_url.authority();
+    setup = convert_setup_for(*config, *bridge);
   }
   const std::string& file = args.positional[0];
   std::string input;

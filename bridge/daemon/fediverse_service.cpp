@@ -45,17 +45,6 @@ ap::SignatureScheme scheme_from(causeway::SignatureScheme s) {
 
 }  // namespace
 
-ap::LocalActors local_actors_from(const Config& config) {
-  ap::LocalActors actors(config.server.public_url);
-  for (const auto& bridge : config.bridges) {
-    if (!bridge.fediverse.host) continue;
-    const HostedGroupConfig& g = *bridge.fediverse.host;
-    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary,
-                              g.avatar ? g.avatar->to_string() : "", g.manually_approves_members, bridge.name});
-  }
-  return actors;
-}
-
 FediverseService::FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault,
                                    Metrics& metrics)
     : config_(config),
@@ -305,7 +294,7 @@ void FediverseService::on_actor_updated(std::function<void(const std::string&)> 
 
 Result<GroupProfile> FediverseService::group_profile(const BridgeConfig& bridge) {
   if (bridge.fediverse.host) {
-    const ap::LocalActor* group = actors_.by_key("group/" + bridge.fediverse.host->name);
+    const ap::LocalActor* group = actors_.by_key(hosted_group_key(bridge));
     if (!group) return make_error("no hosted group " + bridge.fediverse.host->name);
     std::string id = actors_.id(*group);
     return GroupProfile{id, group->display_name, group->summary, id, group->icon_url};
