@@ -19,11 +19,11 @@ namespace ap = activitypub;
 constexpr std::size_t kMaxInputBytes = 1 << 20;  // what the inbox accepts for one activity
 
 // The blob a preview shows where the writer would put what uploadBlob answers.
-json blob_placeholder(const Media& m) {
+json blob_placeholder(const Media& m, std::size_t size, const std::string& mime_type) {
   return {{"$type", "blob"},
           {"ref", {{"$link", "(upload of " + m.url + ")"}}},
-          {"mimeType", m.mime_type.empty() ? "image/jpeg" : m.mime_type},
-          {"size", m.size}};
+          {"mimeType", mime_type.empty() ? "image/jpeg" : mime_type},
+          {"size", size}};
 }
 
 // An Event as the inbox would read it: an activity, or a bare object as if Created by its author.
@@ -76,26 +76,47 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
       if (id.rfind(own_prefix, 0) == 0) return id.substr(own_prefix.size() - 4);
       return std::nullopt;
     };
+    std::vector<std::string> why = setup.notes;
+    if (setup.lookups.member_profile) {
+      if (auto p = setup.lookups.member_profile(event->actor.id)) context.author = {p->name, p->handle};
+      else why.push_back("the author's profile was not fetched (" + p.error() + "): the attribution names its host");
+    }
     auto rendered = atproto::render_post(*event, options, context);
     if (!rendered) {
       reason = rendered.error();
       return kConvertRefused;
     }
+    why.insert(why.end(), rendered->notes.begin(), rendered->notes.end());
+    // The images as the writer would upload them: fetched when the setup may, else as declared.
+    std::vector<atproto::ImageEmbed> embeds;
+    json images = json::array();
+    for (const auto& m : rendered->images) {
+      json shown = {{"url", m.url}, {"alt", m.alt}, {"mimeType", m.mime_type}};
+      if (!setup.lookups.image) {
+        embeds.push_back(atproto::ImageEmbed{blob_placeholder(m, m.size, m.mime_type), m.alt, m.width, m.height});
+      } else if (FetchedImage fetched = setup.lookups.image(m); !fetched.why.empty()) {
+        shown["why"] = fetched.why;
+        why.push_back(fetched.why);
+      } else {
+        shown["size"] = fetched.body.size();
+        shown["mimeType"] = fetched.mime_type;
+        embeds.push_back(
+            atproto::ImageEmbed{blob_placeholder(m, fetched.body.size(), fetched.mime_type), m.alt, m.width, m.height});
+      }
+      images.push_back(std::move(shown));
+    }
+    atproto::PostFields& first = rendered->parts.front();
+    first.images = std::move(embeds);
+    // No image could be carried: the post gets the card a text post gets, as the writer does.
+    if (!rendered->images.empty() && first.images.empty() && !first.quote) atproto::add_card(first, *event, context.author);
     json records = json::array();
     for (std::size_t i = 0; i < rendered->parts.size(); ++i) {
-      atproto::PostFields f = rendered->parts[i];
-      if (i == 0)
-        for (const auto& m : rendered->images) f.images.push_back(atproto::ImageEmbed{blob_placeholder(m), m.alt, m.width, m.height});
+      atproto::PostFields& f = rendered->parts[i];
       if (i > 0) f.reply = atproto::ReplyRefs{{"(part 1)", "(part 1)"}, {"(part " + std::to_string(i) + ")", "(part " + std::to_string(i) + ")"}};
       else if (event->thread.parent)
         f.reply = atproto::ReplyRefs{{"(copy of the thread's root)", ""}, {"(copy of " + event->thread.parent->id + ")", ""}};
       records.push_back(atproto::post_record(f));
     }
-    json images = json::array();
-    for (const auto& m : rendered->images)
-      images.push_back({{"url", m.url}, {"alt", m.alt}, {"mimeType", m.mime_type}});
-    json why = setup.notes;
-    for (const auto& note : rendered->notes) why.push_back(note);
     json result = {{"records", records}, {"images", images}, {"why", why}};
     out = result.dump(2);
     return kConvertOk;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "bridge/base/utf8.h"
+#include "bridge/daemon/remote_actor.h"
 #include "bridge/daemon/version.h"
 #include "protocols/activitypub/actor_document.h"
 #include "protocols/activitypub/cavage_signature.h"
@@ -109,21 +110,10 @@ void FediverseService::stop() {
 }
 
 Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
-  HttpRequest request;
-  request.url = actor_id;
-  request.headers = {{"Accept", "application/activity+json"}};
-  FetchResult r = http_.fetch(request, {}, [this](HttpRequest& req, const Url& url) {
+  return fetch_actor_document(http_, actor_id, [this](HttpRequest& req, const Url& url) {
     if (Status s = sign_request(req, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
       spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
   });
-  if (!r.ok()) return make_error(r.message);
-  if (r.response.status != 200) return make_error(actor_id + ": HTTP " + std::to_string(r.response.status));
-  auto doc = ap::parse_as2(r.response.body);
-  if (!doc) return make_error(actor_id + ": " + doc.error());
-  if (ap::id_of(*doc).value_or("") != actor_id) return make_error(actor_id + ": the document has another id");
-  if (host_of_url(r.response.final_url) != host_of_url(actor_id))
-    return make_error(actor_id + ": served from another host (" + host_of_url(r.response.final_url) + ")");
-  return *doc;
 }
 
 bool FediverseService::domain_blocked(const std::string& host) const {
@@ -213,26 +203,7 @@ void FediverseService::authenticate(std::shared_ptr<const ap::InboxRequest> requ
 }
 
 Result<std::string> FediverseService::webfinger_actor(const std::string& acct) {
-  auto at = acct.rfind('@');
-  if (at == 0 || at == std::string::npos || at + 1 == acct.size()) return make_error("not user@host: " + acct);
-  std::string name = acct.substr(0, at), host = acct.substr(at + 1);
-  HttpRequest wf;
-  wf.url = "https://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
-  wf.headers = {{"Accept", "application/jrd+json"}};
-  FetchResult r = http_.fetch(wf);
-  // Plain http only where private addresses are allowed: local tests and demos.
-  if (!r.ok() && config_.allow_private_addresses) {
-    wf.url.replace(0, 5, "http");
-    r = http_.fetch(wf);
-  }
-  if (!r.ok()) return make_error(r.message);
-  if (r.response.status != 200) return make_error("HTTP " + std::to_string(r.response.status));
-  json jrd = json::parse(r.response.body, nullptr, false);
-  if (jrd.is_object() && jrd.contains("links") && jrd["links"].is_array())
-    for (const auto& link : jrd["links"])
-      if (ap::string_member(link, "rel") == "self")
-        if (std::string href = ap::string_member(link, "href"); !href.empty()) return href;
-  return make_error("WebFinger of " + acct + " names no actor");
+  return causeway::webfinger_actor(http_, acct, config_.allow_private_addresses);
 }
 
 void FediverseService::follow_remote_groups() {
@@ -351,12 +322,7 @@ Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
 Result<MemberProfile> FediverseService::member_profile(const std::string& actor_id) {
   auto doc = actor_document(actor_id);
   if (!doc) return Error{doc.error()};
-  MemberProfile p;
-  p.name = utf8_prefix(ap::string_member(*doc, "name"), 200);
-  p.handle = std::string(utf8_prefix(ap::string_member(*doc, "preferredUsername"), 200)) + "@" + host_of_url(actor_id);
-  p.url = ap::string_member(*doc, "url");
-  if (p.url.empty()) p.url = actor_id;
-  return p;
+  return member_profile_of(*doc, actor_id);
 }
 
 Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {
