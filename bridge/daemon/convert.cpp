@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/daemon/configured_actors.h"
+#include "bridge/daemon/json_text.h"
 #include "protocols/atproto/post_options.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/note_event.h"
@@ -117,8 +118,11 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
         f.reply = atproto::ReplyRefs{{"(copy of the thread's root)", ""}, {"(copy of " + event->thread.parent->id + ")", ""}};
       records.push_back(atproto::post_record(f));
     }
-    json result = {{"records", records}, {"images", images}, {"why", why}};
-    out = result.dump(2);
+    json result = json::object();
+    result["records"] = std::move(records);
+    result["images"] = std::move(images);
+    result["why"] = std::move(why);
+    out = pretty_json(result);
     return kConvertOk;
   } catch (const std::exception& e) {
     reason = std::string("cannot convert: ") + e.what();
@@ -164,8 +168,11 @@ int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, st
     }
     for (const auto& m : event->media)
       if (m.url.rfind("at://", 0) == 0) why.push_back("blob " + m.url + " is linked from the author's PDS when sent");
-    json result = {{"note", rendered->note}, {"activity", rendered->create}, {"why", why}};
-    out = result.dump(2);
+    json result = json::object();
+    result["note"] = std::move(rendered->note);
+    result["activity"] = std::move(rendered->create);
+    result["why"] = std::move(why);
+    out = pretty_json(result);
     return kConvertOk;
   } catch (const std::exception& e) {
     reason = std::string("cannot convert: ") + e.what();

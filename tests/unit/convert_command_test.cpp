@@ -96,7 +96,7 @@ json convert(const TempDir& dir, std::vector<std::string> extra) {
 
 }  // namespace
 
-TEST_CASE("--fetch names the author and weighs each image as the writer would", "[convert]") {
+TEST_CASE("a preview with --fetch names the author and weighs each image as the writer would", "[convert]") {
   MemberServer server;
   TempDir dir;
   std::string post = write_post(dir, server), config = write_config(dir, true);
@@ -124,7 +124,7 @@ TEST_CASE("without --fetch the preview asks nothing of the network", "[convert]"
   CHECK(!out["images"][0].contains("size"));
 }
 
-TEST_CASE("--fetch goes through the outbound guard: loopback is refused unless the config allows it", "[convert]") {
+TEST_CASE("a preview with --fetch goes through the outbound guard: loopback is refused unless the config allows it", "[convert]") {
   MemberServer server;
   TempDir dir;
   std::string post = write_post(dir, server);
