@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/daemon/configured_actors.h"
+#include "bridge/daemon/json_text.h"
 #include "protocols/atproto/post_options.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/note_event.h"
@@ -18,11 +20,11 @@ namespace ap = activitypub;
 constexpr std::size_t kMaxInputBytes = 1 << 20;  // what the inbox accepts for one activity
 
 // The blob a preview shows where the writer would put what uploadBlob answers.
-json blob_placeholder(const Media& m) {
+json blob_placeholder(const Media& m, std::size_t size, const std::string& mime_type) {
   return {{"$type", "blob"},
           {"ref", {{"$link", "(upload of " + m.url + ")"}}},
-          {"mimeType", m.mime_type.empty() ? "image/jpeg" : m.mime_type},
-          {"size", m.size}};
+          {"mimeType", mime_type.empty() ? "image/jpeg" : mime_type},
+          {"size", size}};
 }
 
 // An Event as the inbox would read it: an activity, or a bare object as if Created by its author.
@@ -43,6 +45,20 @@ Result<Event> fediverse_event(const std::string& input) {
 
 }  // namespace
 
+ConvertSetup convert_setup_for(const Config& config, const BridgeConfig& bridge) {
+  ConvertSetup setup;
+  setup.bridge = &bridge;
+  ap::LocalActors actors = local_actors_from(config);
+  setup.public_url = actors.origin();
+  if (const ap::LocalActor* group = actors.by_key(hosted_group_key(bridge))) {
+    setup.group_id = actors.id(*group);
+  } else if (bridge.fediverse.group) {
+    setup.notes.push_back("the group " + *bridge.fediverse.group +
+                          " is addressed by the actor id WebFinger gives for it; a preview without --fetch does not ask");
+  }
+  return setup;
+}
+
 int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
   try {
     auto event = fediverse_event(input);
@@ -61,26 +77,52 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
       if (id.rfind(own_prefix, 0) == 0) return id.substr(own_prefix.size() - 4);
       return std::nullopt;
     };
+    std::vector<std::string> why = setup.notes;
+    if (setup.lookups.member_profile) {
+      if (auto p = setup.lookups.member_profile(event->actor.id)) context.author = {p->name, p->handle};
+      else why.push_back("the author's profile was not fetched (" + p.error() + "): the attribution names its host");
+    }
     auto rendered = atproto::render_post(*event, options, context);
     if (!rendered) {
       reason = rendered.error();
       return kConvertRefused;
     }
+    why.insert(why.end(), rendered->notes.begin(), rendered->notes.end());
+    // The images as the writer would upload them: fetched when the setup may, else as declared.
+    std::vector<atproto::ImageEmbed> embeds;
+    json images = json::array();
+    for (const auto& m : rendered->images) {
+      json shown = {{"url", m.url}, {"alt", m.alt}, {"mimeType", m.mime_type}};
+      if (!setup.lookups.image) {
+        embeds.push_back(atproto::ImageEmbed{blob_placeholder(m, m.size, m.mime_type), m.alt, m.width, m.height});
+      } else if (FetchedImage fetched = setup.lookups.image(m); !fetched.why.empty()) {
+        shown["why"] = fetched.why;
+        why.push_back(fetched.why);
+      } else {
+        shown["size"] = fetched.body.size();
+        shown["mimeType"] = fetched.mime_type;
+        embeds.push_back(
+            atproto::ImageEmbed{blob_placeholder(m, fetched.body.size(), fetched.mime_type), m.alt, m.width, m.height});
+      }
+      images.push_back(std::move(shown));
+    }
+    atproto::PostFields& first = rendered->parts.front();
+    first.images = std::move(embeds);
+    // No image could be carried: the post gets the card a text post gets, as the writer does.
+    if (!rendered->images.empty() && first.images.empty() && !first.quote) atproto::add_card(first, *event, context.author);
     json records = json::array();
     for (std::size_t i = 0; i < rendered->parts.size(); ++i) {
-      atproto::PostFields f = rendered->parts[i];
-      if (i == 0)
-        for (const auto& m : rendered->images) f.images.push_back(atproto::ImageEmbed{blob_placeholder(m), m.alt, m.width, m.height});
+      atproto::PostFields& f = rendered->parts[i];
       if (i > 0) f.reply = atproto::ReplyRefs{{"(part 1)", "(part 1)"}, {"(part " + std::to_string(i) + ")", "(part " + std::to_string(i) + ")"}};
       else if (event->thread.parent)
         f.reply = atproto::ReplyRefs{{"(copy of the thread's root)", ""}, {"(copy of " + event->thread.parent->id + ")", ""}};
       records.push_back(atproto::post_record(f));
     }
-    json images = json::array();
-    for (const auto& m : rendered->images)
-      images.push_back({{"url", m.url}, {"alt", m.alt}, {"mimeType", m.mime_type}});
-    json result = {{"records", records}, {"images", images}, {"why", rendered->notes}};
-    out = result.dump(2);
+    json result = json::object();
+    result["records"] = std::move(records);
+    result["images"] = std::move(images);
+    result["why"] = std::move(why);
+    out = pretty_json(result);
     return kConvertOk;
   } catch (const std::exception& e) {
     reason = std::string("cannot convert: ") + e.what();
@@ -106,7 +148,7 @@ int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, st
     }
     // Bluesky users appear on the fediverse as actors bridged here, /ap/<did>.
     auto bridged = [&](const std::string& did) { return setup.public_url + "/ap/" + did; };
-    std::vector<std::string> why;
+    std::vector<std::string> why = setup.notes;
     ap::NoteContext context;
     context.actor_id = bridged(event->actor.id);
     context.followers = context.actor_id + "/followers";
@@ -126,8 +168,11 @@ int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, st
     }
     for (const auto& m : event->media)
       if (m.url.rfind("at://", 0) == 0) why.push_back("blob " + m.url + " is linked from the author's PDS when sent");
-    json result = {{"note", rendered->note}, {"activity", rendered->create}, {"why", why}};
-    out = result.dump(2);
+    json result = json::object();
+    result["note"] = std::move(rendered->note);
+    result["activity"] = std::move(rendered->create);
+    result["why"] = std::move(why);
+    out = pretty_json(result);
     return kConvertOk;
   } catch (const std::exception& e) {
     reason = std::string("cannot convert: ") + e.what();

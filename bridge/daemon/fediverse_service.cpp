@@ -7,6 +7,7 @@
 
 #include "bridge/base/url.h"
 #include "bridge/base/utf8.h"
+#include "bridge/daemon/remote_actor.h"
 #include "bridge/daemon/version.h"
 #include "protocols/activitypub/actor_document.h"
 #include "protocols/activitypub/cavage_signature.h"
@@ -46,17 +47,6 @@ ap::SignatureScheme scheme_from(causeway::SignatureScheme s) {
 }
 
 }  // namespace
-
-ap::LocalActors local_actors_from(const Config& config) {
-  ap::LocalActors actors(config.server.public_url);
-  for (const auto& bridge : config.bridges) {
-    if (!bridge.fediverse.host) continue;
-    const HostedGroupConfig& g = *bridge.fediverse.host;
-    actors.add(ap::LocalActor{ap::LocalActor::Kind::group, "group/" + g.name, g.name, g.display_name, g.summary,
-                              g.avatar ? g.avatar->to_string() : "", g.manually_approves_members, bridge.name});
-  }
-  return actors;
-}
 
 FediverseService::FediverseService(const Config& config, Store& store, EventLog& events, const SecretVault& vault,
                                    Metrics& metrics, std::function<std::int64_t()> clock)
@@ -123,21 +113,10 @@ void FediverseService::stop() {
 }
 
 Result<json> FediverseService::fetch_actor(const std::string& actor_id) {
-  HttpRequest request;
-  request.url = actor_id;
-  request.headers = {{"Accept", "application/activity+json"}};
-  FetchResult r = http_.fetch(request, {}, [this](HttpRequest& req, const Url& url) {
+  return fetch_actor_document(http_, actor_id, [this](HttpRequest& req, const Url& url) {
     if (Status s = sign_request(req, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
       spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
   });
-  if (!r.ok()) return make_error(r.message);
-  if (r.response.status != 200) return make_error(actor_id + ": HTTP " + std::to_string(r.response.status));
-  auto doc = ap::parse_as2(r.response.body);
-  if (!doc) return make_error(actor_id + ": " + doc.error());
-  if (ap::id_of(*doc).value_or("") != actor_id) return make_error(actor_id + ": the document has another id");
-  if (host_of_url(r.response.final_url) != host_of_url(actor_id))
-    return make_error(actor_id + ": served from another host (" + host_of_url(r.response.final_url) + ")");
-  return *doc;
 }
 
 bool FediverseService::domain_blocked(const std::string& host) const {
@@ -246,26 +225,7 @@ Result<std::string> FediverseService::webfinger_actor(const std::string& acct) {
 }
 
 Result<std::string> FediverseService::webfinger_uncached(const std::string& acct) {
-  auto at = acct.rfind('@');
-  if (at == 0 || at == std::string::npos || at + 1 == acct.size()) return make_error("not user@host: " + acct);
-  std::string name = acct.substr(0, at), host = acct.substr(at + 1);
-  HttpRequest wf;
-  wf.url = "https://" + host + "/.well-known/webfinger?resource=acct:" + name + "@" + host;
-  wf.headers = {{"Accept", "application/jrd+json"}};
-  FetchResult r = http_.fetch(wf);
-  // Plain http only where private addresses are allowed: local tests and demos.
-  if (!r.ok() && config_.allow_private_addresses) {
-    wf.url.replace(0, 5, "http");
-    r = http_.fetch(wf);
-  }
-  if (!r.ok()) return make_error(r.message);
-  if (r.response.status != 200) return make_error("HTTP " + std::to_string(r.response.status));
-  json jrd = json::parse(r.response.body, nullptr, false);
-  if (jrd.is_object() && jrd.contains("links") && jrd["links"].is_array())
-    for (const auto& link : jrd["links"])
-      if (ap::string_member(link, "rel") == "self")
-        if (std::string href = ap::string_member(link, "href"); !href.empty()) return href;
-  return make_error("WebFinger of " + acct + " names no actor");
+  return causeway::webfinger_actor(http_, acct, config_.allow_private_addresses);
 }
 
 void FediverseService::follow_remote_groups() {
@@ -327,7 +287,7 @@ void FediverseService::on_actor_updated(std::function<void(const std::string&)> 
 
 Result<GroupProfile> FediverseService::group_profile(const BridgeConfig& bridge) {
   if (bridge.fediverse.host) {
-    const ap::LocalActor* group = actors_.by_key("group/" + bridge.fediverse.host->name);
+    const ap::LocalActor* group = actors_.by_key(hosted_group_key(bridge));
     if (!group) return make_error("no hosted group " + bridge.fediverse.host->name);
     std::string id = actors_.id(*group);
     return GroupProfile{id, group->display_name, group->summary, id, group->icon_url};
@@ -384,12 +344,7 @@ Result<ap::Follower> FediverseService::recipient(const std::string& actor_id) {
 Result<MemberProfile> FediverseService::member_profile(const std::string& actor_id) {
   auto doc = actor_document(actor_id);
   if (!doc) return Error{doc.error()};
-  MemberProfile p;
-  p.name = utf8_prefix(ap::string_member(*doc, "name"), 200);
-  p.handle = std::string(utf8_prefix(ap::string_member(*doc, "preferredUsername"), 200)) + "@" + host_of_url(actor_id);
-  p.url = ap::string_member(*doc, "url");
-  if (p.url.empty()) p.url = actor_id;
-  return p;
+  return member_profile_of(*doc, actor_id);
 }
 
 Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {

@@ -9,6 +9,7 @@
 
 #include "bridge/base/clock.h"
 #include "bridge/base/metrics.h"
+#include "bridge/daemon/configured_actors.h"
 #include "bridge/member_profile.h"
 #include "bridge/event.h"
 #include "bridge/delivery_queue.h"
@@ -28,9 +29,6 @@
 #include "storage/store.h"
 
 namespace causeway {
-
-// The actors a config defines: the service actor and one Group per bridge hosting one.
-activitypub::LocalActors local_actors_from(const Config& config);
 
 class FediverseService {
  public:

@@ -27,7 +27,7 @@ json facets_json(const std::vector<Facet>& facets) {
     }
     out.push_back({{"$type", "app.bsky.richtext.facet"},
                    {"index", {{"byteStart", f.byte_start}, {"byteEnd", f.byte_end}}},
-                   {"features", json::array({feature})}});
+                   {"features", json::array({std::move(feature)})}});
   }
   return out;
 }
@@ -35,15 +35,15 @@ json facets_json(const std::vector<Facet>& facets) {
 json post_record(const PostFields& post) {
   json record{{"$type", "app.bsky.feed.post"}, {"text", post.text}, {"createdAt", post.created_at}};
   json facets = facets_json(post.facets);
-  if (!facets.empty()) record["facets"] = facets;
+  if (!facets.empty()) record["facets"] = std::move(facets);
   if (!post.langs.empty()) {
     std::vector<std::string> langs(post.langs.begin(), post.langs.begin() + std::min<size_t>(3, post.langs.size()));
-    record["langs"] = langs;
+    record["langs"] = std::move(langs);
   }
   if (!post.labels.empty()) {
     json values = json::array();
     for (const auto& l : post.labels) values.push_back({{"val", l}});
-    record["labels"] = {{"$type", "com.atproto.label.defs#selfLabels"}, {"values", values}};
+    record["labels"] = {{"$type", "com.atproto.label.defs#selfLabels"}, {"values", std::move(values)}};
   }
   if (post.reply)
     record["reply"] = {{"root", strong_ref(post.reply->root)}, {"parent", strong_ref(post.reply->parent)}};
@@ -54,9 +54,9 @@ json post_record(const PostFields& post) {
       const auto& img = post.images[i];
       json item{{"image", img.blob}, {"alt", img.alt}};
       if (img.width && img.height) item["aspectRatio"] = {{"width", img.width}, {"height", img.height}};
-      images.push_back(item);
+      images.push_back(std::move(item));
     }
-    media = {{"$type", "app.bsky.embed.images"}, {"images", images}};
+    media = {{"$type", "app.bsky.embed.images"}, {"images", std::move(images)}};
   } else if (post.card_uri) {
     media = {{"$type", "app.bsky.embed.external"},
              {"external", {{"uri", *post.card_uri}, {"title", post.card_title}, {"description", post.card_description}}}};
@@ -66,11 +66,11 @@ json post_record(const PostFields& post) {
     // With images: recordWithMedia. A card beside a quote is left out (the renderer puts only a
     // card to the original there, whose link is in the text of quoting posts anyway).
     if (!post.images.empty())
-      record["embed"] = {{"$type", "app.bsky.embed.recordWithMedia"}, {"record", quoted}, {"media", media}};
+      record["embed"] = {{"$type", "app.bsky.embed.recordWithMedia"}, {"record", std::move(quoted)}, {"media", std::move(media)}};
     else
-      record["embed"] = quoted;
+      record["embed"] = std::move(quoted);
   } else if (!media.is_null()) {
-    record["embed"] = media;
+    record["embed"] = std::move(media);
   }
   return record;
 }

@@ -2,6 +2,7 @@
 // (tests/data/, sources and licences in tests/data/SOURCES.md): every payload either converts or
 // is refused with a reason, and what a reader would notice comes through.
 #include "bridge/daemon/convert.h"
+#include "config/config_loader.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -111,4 +112,62 @@ TEST_CASE("what is not a post is refused with the reason", "[convert]") {
   CHECK(!reason.empty());
   CHECK(convert_to_fediverse("[]", ConvertSetup{}, out, reason) == kConvertRefused);
   CHECK(!reason.empty());
+}
+
+namespace {
+
+// One bridge hosting its group here, one following a remote group.
+Config two_bridges() {
+  auto loaded = load_config_text(R"(server: { public_url: "https://bridge.example.org", listen: 127.0.0.1:8480 }
+storage: { path: ./var }
+secrets: { master_key_file: ./master.key }
+bridges:
+  - name: townhall
+    fediverse: { host: { name: townhall } }
+  - name: harris-news
+    fediverse: { group: "@HarrisNews@newsmast.community" }
+)",
+                                 "convert.yaml", "/srv");
+  INFO((loaded.errors.empty() ? "" : loaded.errors.front()));
+  REQUIRE(loaded.config);
+  return *loaded.config;
+}
+
+}  // namespace
+
+TEST_CASE("a Bluesky post previewed for a hosted group is addressed to the group", "[convert]") {
+  Config config = two_bridges();
+  ConvertSetup setup = convert_setup_for(config, config.bridges[0]);
+  std::string out, reason;
+  REQUIRE(convert_to_fediverse(read(kData / "atproto/posts/docs-reply.json"), setup, out, reason) == kConvertOk);
+  json result = json::parse(out);
+  const std::string group = "https://bridge.example.org/ap/group/townhall";
+  CHECK(result["note"]["audience"] == group);
+  CHECK(result["note"]["cc"].dump().find(group) != std::string::npos);
+  CHECK(result["activity"]["cc"].dump().find(group) != std::string::npos);
+  // The bridged author lives on the configured origin, not the default one.
+  CHECK(result["note"]["attributedTo"].get<std::string>().rfind("https://bridge.example.org/ap/did:", 0) == 0);
+}
+
+TEST_CASE("a member's leading mention of the hosted group is dropped from the Bluesky preview", "[convert]") {
+  Config config = two_bridges();
+  const std::string post = R"({"@context": "https://www.w3.org/ns/activitystreams", "type": "Note",
+    "id": "https://social.example/notes/1", "attributedTo": "https://social.example/users/ann",
+    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    "content": "<p><span class=\"h-card\"><a href=\"https://bridge.example.org/ap/group/townhall\" class=\"u-url mention\">@<span>townhall</span></a></span> The bins are late again</p>",
+    "tag": [{"type": "Mention", "href": "https://bridge.example.org/ap/group/townhall", "name": "@townhall@bridge.example.org"}]})";
+  std::string out, reason;
+  REQUIRE(convert_to_bluesky(post, convert_setup_for(config, config.bridges[0]), out, reason) == kConvertOk);
+  std::string text = json::parse(out)["records"][0]["text"];
+  CHECK(text.find("@townhall") == std::string::npos);
+  CHECK(text.find("The bins are late again") != std::string::npos);
+}
+
+TEST_CASE("a preview for a followed remote group says its id is not looked up", "[convert]") {
+  Config config = two_bridges();
+  ConvertSetup setup = convert_setup_for(config, config.bridges[1]);
+  CHECK(setup.group_id.empty());
+  std::string out, reason;
+  REQUIRE(convert_to_fediverse(read(kData / "atproto/posts/docs-reply.json"), setup, out, reason) == kConvertOk);
+  CHECK(json::parse(out)["why"].dump().find("@HarrisNews@newsmast.community") != std::string::npos);
 }
