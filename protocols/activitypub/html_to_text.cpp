@@ -224,7 +224,7 @@ class TagIndex {
   std::unordered_set<std::string> hashtags_;
 };
 
-enum class Exit { none, line, paragraph, preformatted, link, list, quote };
+enum class Exit { none, line, paragraph, preformatted, code, link, list, quote };
 
 struct Frame {
   Frame(const GumboNode* n, Exit x = Exit::none, std::string_view link = {}) : node(n), exit(x), href(link) {}
@@ -312,9 +312,17 @@ class HtmlReader {
         out_.block_edge(2);
         return Frame{n, Exit::paragraph};
       case GUMBO_TAG_PRE: case GUMBO_TAG_LISTING: case GUMBO_TAG_PLAINTEXT: case GUMBO_TAG_XMP:
+        // Fenced as Markdown writes code, so a Bluesky reader (no code formatting there) sees
+        // where it starts and ends; its lines and spaces are kept.
+        out_.block_edge(1);
+        out_.text("```", true);
         out_.block_edge(1);
         ++preformatted_;
         return Frame{n, Exit::preformatted};
+      case GUMBO_TAG_CODE:
+        if (preformatted_ > 0) return Frame{n};
+        out_.text("`", true);
+        return Frame{n, Exit::code};
       case GUMBO_TAG_TD: case GUMBO_TAG_TH:
         out_.soft_space();
         return Frame{n};
@@ -341,6 +349,11 @@ class HtmlReader {
       case Exit::preformatted:
         --preformatted_;
         out_.block_edge(1);
+        out_.text("```", true);
+        out_.block_edge(1);
+        break;
+      case Exit::code:
+        out_.text("`", true);
         break;
       case Exit::link:
         in_link_ = false;

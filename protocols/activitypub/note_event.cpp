@@ -420,10 +420,14 @@ void read_object(const json& o, Event& e) {
     if (auto map = o.find("contentMap"); map != o.end() && map->is_object() && !map->empty() && map->begin()->is_string())
       content = map->begin()->get<std::string>();
   e.content.languages = languages_of(o, string_member(o, "content"));
+  // Misskey writes, beside a poll, the text it shows servers that cannot show polls (the options
+  // listed, how to vote): that is what a Bluesky reader needs too.
+  std::string fallback = type == "Question" ? string_member(o, "_misskey_fallback_content") : "";
+  if (!fallback.empty()) content = fallback;
 
   std::vector<As2Tag> tags = tags_of(o);
   RichText text = body_of(o, content, tags, e.content.html);
-  if (type == "Question") append_poll_options(o, text);
+  if (type == "Question" && fallback.empty()) append_poll_options(o, text);
   e.content.tags = place_unanchored_tags(text, tags);
 
   // A Note's name is its title only beside a body and outside a thread (Discourse topics); a poll

@@ -40,6 +40,7 @@ json post_record(const PostFields& post) {
     std::vector<std::string> langs(post.langs.begin(), post.langs.begin() + std::min<size_t>(3, post.langs.size()));
     record["langs"] = std::move(langs);
   }
+  if (!post.tags.empty()) record["tags"] = post.tags;
   if (!post.labels.empty()) {
     json values = json::array();
     for (const auto& l : post.labels) values.push_back({{"val", l}});

@@ -32,6 +32,7 @@ struct PostFields {
   std::string created_at;     // atproto datetime
   std::vector<std::string> langs;
   std::vector<std::string> labels;  // self-labels
+  std::vector<std::string> tags;    // hashtags not in the text (at most 8, each within the Lexicon's limits)
   std::optional<ReplyRefs> reply;
   std::vector<ImageEmbed> images;  // up to 4
   // A quoted post: app.bsky.embed.record, or recordWithMedia together with images.

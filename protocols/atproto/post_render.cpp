@@ -227,6 +227,20 @@ Result<RenderedPost> render_post(const Event& event, const PostOptions& options,
 
   std::string created = claimed_datetime(event);
   std::vector<std::string> labels = labels_for(event, options);
+  // The post's hashtags that have no place in its text go into the record's `tags` (Bluesky
+  // searches them): the Lexicon allows 8, each of 64 graphemes and 640 bytes.
+  std::vector<std::string> tags;
+  for (const auto& t : event.content.tags) {
+    std::string_view tag = t;
+    while (!tag.empty() && tag.front() == '#') tag.remove_prefix(1);
+    if (tag.empty() || grapheme_count(tag) > kMaxTagGraphemes || tag.size() > kMaxTagBytes) continue;
+    if (std::find(tags.begin(), tags.end(), tag) != tags.end()) continue;
+    if (tags.size() == 8) {
+      out.notes.push_back("more than 8 hashtags outside the text: the rest are not tagged");
+      break;
+    }
+    tags.emplace_back(tag);
+  }
   for (auto& part : parts) {
     PostFields f;
     f.text = std::move(part.text);
@@ -234,6 +248,7 @@ Result<RenderedPost> render_post(const Event& event, const PostOptions& options,
     f.created_at = created;
     f.langs = event.content.languages;
     f.labels = labels;
+    if (out.parts.empty()) f.tags = tags;  // once, on the post that leads the thread
     out.parts.push_back(std::move(f));
   }
   out.parts.front().quote = quote;

@@ -22,7 +22,10 @@ TEST_CASE("lists, quotes and code keep visible markers", "[html]") {
         "3. c\n4. d\n\u2022 x\n\u2022 y");
   CHECK(ap::html_to_text("<blockquote><p>one</p><p>two<br>three</p><blockquote>deeper</blockquote></blockquote><p>after</p>", {}).text ==
         "> one\n\n> two\n> three\n\n> > deeper\n\nafter");
-  CHECK(ap::html_to_text("<pre><code>int  x;\n  y();</code></pre>", {}).text == "int  x;\n  y();");
+  // Code blocks are fenced, inline code is in backticks, as Markdown writes them.
+  CHECK(ap::html_to_text("<p>see</p><pre><code>int  x;\n  y();</code></pre><p>done</p>", {}).text ==
+        "see\n\n```\nint  x;\n  y();\n```\n\ndone");
+  CHECK(ap::html_to_text("<p>run <code>make  test</code> first</p>", {}).text == "run `make test` first");
 }
 
 TEST_CASE("custom emoji images are their shortcode", "[html]") {

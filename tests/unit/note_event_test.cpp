@@ -169,6 +169,14 @@ TEST_CASE("a poll lists its options and links the poll", "[note_event]") {
         "\u2022 I can't even fit a funny");
   REQUIRE(poll.embed.link);
   CHECK(poll.embed.link->url == "https://mastodon.sdf.org/@rinpatch/102070944809637304");
+
+  // Misskey's own fallback text for servers without polls is used as written, options and all.
+  Event misskey = event_of("misskey/question_no_end_date.json");
+  CHECK(misskey.content.text.find("How are your notifications now?") != std::string::npos);
+  CHECK(misskey.content.text.find("0: Working\n1: Broken af") != std::string::npos);
+  CHECK(misskey.content.text.find("\u2022 Working") == std::string::npos);  // not listed twice
+  REQUIRE(misskey.embed.link);
+  CHECK(misskey.embed.link->url == "https://skippers-bin.com/notes/7x9tmrp97i");
 }
 
 TEST_CASE("languages: every contentMap key, the one of `content` first, and language.identifier", "[note_event]") {
@@ -184,7 +192,7 @@ TEST_CASE("markdown and plain text keep their lines and get facets", "[note_even
   Event md = event_from(note({{"mediaType", "text/markdown"},
                             {"content", "# Title\n\nSome *text* and [a link](https://x.example/a)\n\n- one\n- two\n\n1. first\n2. second\n\n> quoted\n\n```\ncode  kept\n```"}}));
   CHECK(md.content.text ==
-        "Title\n\nSome text and a link\n\n\u2022 one\n\u2022 two\n1. first\n2. second\n\n> quoted\n\ncode  kept");
+        "Title\n\nSome text and a link\n\n\u2022 one\n\u2022 two\n1. first\n2. second\n\n> quoted\n\n```\ncode  kept\n```");
   CHECK(facets_of(md, Type::link) == std::vector<std::pair<std::string, std::string>>{{"a link", "https://x.example/a"}});
 
   // No content, only a markdown source (Lemmy's form).

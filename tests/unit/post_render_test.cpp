@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace causeway;
 using namespace causeway::atproto;
 using nlohmann::json;
@@ -220,4 +222,17 @@ TEST_CASE("a post with nothing to carry is refused with a reason", "[post_render
   auto r = render_post(note(""), {}, {});
   REQUIRE(!r.ok());
   CHECK(r.error() == "the post has no text to carry");
+}
+
+TEST_CASE("hashtags with no place in the text go into the record's tags, within the Lexicon's limits", "[post_render]") {
+  Event e = note("a post about the library");
+  e.content.tags = {"Libraries", "#books", "Libraries", std::string(65, 'x'), "a", "b", "c", "d", "e", "f", "g"};
+  RenderedPost r = render(e);
+  json record = record_of(r);
+  // Duplicates and a tag over 64 graphemes are left out; at most 8 are kept, and why says so.
+  CHECK(record["tags"] == json::array({"Libraries", "books", "a", "b", "c", "d", "e", "f"}));
+  CHECK(std::find(r.notes.begin(), r.notes.end(), "more than 8 hashtags outside the text: the rest are not tagged") !=
+        r.notes.end());
+  // No tags: no key at all.
+  CHECK_FALSE(record_of(render(note("plain"))).contains("tags"));
 }
