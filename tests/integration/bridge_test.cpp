@@ -1,6 +1,7 @@
 // The bridge end to end, between a real Fedify server (the group's members) and a real PDS (the
 // mirror account and a Bluesky user): what each side's users would see.
 #include <catch2/catch.hpp>
+#include <set>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -126,11 +127,16 @@ TEST_CASE("a long post becomes a thread, and a reply in the group threads under 
     if (r["uri"] == head || (r["value"].contains("reply") && r["value"]["reply"]["root"]["uri"] == head)) parts.push_back(r);
   REQUIRE(parts.size() >= 6);  // 40 x ~40 characters in 300-grapheme parts
   std::string joined;
+  std::set<std::string> numbers;  // each part says where it is: " (i/N)"
   for (const auto& p : parts) {
     std::string t = p["value"]["text"];
     CHECK(t.size() <= 300);  // ASCII: bytes are graphemes
     joined += t;
+    if (auto open = t.rfind(" ("); open != std::string::npos && t.ends_with(")")) numbers.insert(t.substr(open + 2, t.size() - open - 3));
   }
+  std::set<std::string> expected;
+  for (std::size_t i = 1; i <= parts.size(); ++i) expected.insert(std::to_string(i) + "/" + std::to_string(parts.size()));
+  CHECK(numbers == expected);
   CHECK(joined.find("Point 40 of the plan is agreed by all.") != std::string::npos);
 
   // carol answers alice in the group: on Bluesky it replies to the head, in alice's thread.

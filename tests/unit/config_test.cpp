@@ -276,3 +276,36 @@ TEST_CASE("server.admin_listen is a unix socket or a loopback address and defaul
   CHECK(public_address.errors[0] ==
         "bad.yaml:4:17: server.admin_listen: must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, not 0.0.0.0");
 }
+
+TEST_CASE("mirror.labels is the bridge's own table of words per Bluesky label; an unknown label is named", "[config]") {
+  const std::string bridge = R"(bridges:
+  - name: townhall
+    fediverse: { host: { name: townhall } }
+    mirror:
+      labels: { nudity: [nudity, nsfw], graphic-media: [gore] }
+      sensitive_media_label: none
+)";
+  auto loaded = load_config_text(kValid + bridge, "good.yaml", "/srv");
+  INFO((loaded.errors.empty() ? "" : loaded.errors.front()));
+  REQUIRE(loaded.config);
+  const MirrorConfig& mirror = loaded.config->bridges.at(0).mirror;
+  REQUIRE(mirror.labels);
+  REQUIRE(mirror.labels->size() == 2);
+  CHECK((*mirror.labels)[0].label == "nudity");
+  CHECK((*mirror.labels)[0].words == std::vector<std::string>{"nudity", "nsfw"});
+  CHECK((*mirror.labels)[1].label == "graphic-media");
+  CHECK(mirror.sensitive_media_label.empty());
+  // Without the key, the built-in table applies (nullopt), not an empty one.
+  auto plain = load_config_text(kValid + "bridges:\n  - name: townhall\n    fediverse: { host: { name: townhall } }\n",
+                                "good.yaml", "/srv");
+  REQUIRE(plain.config);
+  CHECK_FALSE(plain.config->bridges.at(0).mirror.labels);
+
+  auto bad = errors_of(kValid + R"(bridges:
+  - name: townhall
+    fediverse: { host: { name: townhall } }
+    mirror: { labels: { gore: [blood] } }
+)");
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].find("gore") != std::string::npos);
+}

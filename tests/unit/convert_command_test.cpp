@@ -133,3 +133,95 @@ TEST_CASE("a preview with --fetch goes through the outbound guard: loopback is r
   CHECK(out["images"][0]["why"].get<std::string>().find("image not fetched") != std::string::npos);
   CHECK(out["why"].dump().find("the author's profile was not fetched") != std::string::npos);
 }
+
+// The command's contract as the operator meets it: exit codes, standard input, a bridge's options.
+namespace {
+
+ProcessOutput causeway_cli(const TempDir& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{causeway_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, dir.path());
+}
+
+std::string long_note(const TempDir& dir) {
+  std::string text;
+  for (int i = 1; i <= 30; ++i) text += "Point " + std::to_string(i) + " of the plan is agreed by all. ";
+  json note = {{"type", "Note"},
+               {"id", "https://social.example/notes/long"},
+               {"attributedTo", "https://social.example/users/ann"},
+               {"to", {"https://www.w3.org/ns/activitystreams#Public"}},
+               {"content", "<p>" + text + "</p>"}};
+  return dir.write("long.json", note.dump()).string();
+}
+
+}  // namespace
+
+TEST_CASE("convert: usage errors exit 2 with the usage, refusals exit 1 with the reason", "[convert]") {
+  TempDir dir;
+  std::string note = long_note(dir);
+  ProcessOutput bad_to = causeway_cli(dir, {"convert", "--to", "mastodon", note});
+  CHECK(bad_to.exit_code == 2);
+  CHECK(bad_to.err.find("--to must be bluesky or fediverse") != std::string::npos);
+  CHECK(bad_to.err.find("Usage: causeway convert") != std::string::npos);
+  CHECK(causeway_cli(dir, {"convert", "--to", "bluesky", "--bridge", "townhall", note}).exit_code == 2);  // no --config
+  CHECK(causeway_cli(dir, {"convert", "--to", "bluesky", (dir.path() / "missing.json").string()}).exit_code == 2);
+  ProcessOutput help = causeway_cli(dir, {"convert", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("--fetch") != std::string::npos);
+
+  std::string follow = dir.write("follow.json", json{{"type", "Follow"},
+                                                      {"id", "https://social.example/follows/1"},
+                                                      {"actor", "https://social.example/users/ann"},
+                                                      {"object", "https://bridge.example/ap/group/townhall"}}
+                                                     .dump())
+                           .string();
+  ProcessOutput refused = causeway_cli(dir, {"convert", "--to", "bluesky", follow});
+  CHECK(refused.exit_code == 1);
+  json out = json::parse(refused.out, nullptr, false);
+  REQUIRE(out.is_object());
+  CHECK_FALSE(out.value("refused", "").empty());
+  CHECK(refused.err.find("refused: ") != std::string::npos);
+}
+
+TEST_CASE("convert: a long post previews as a numbered thread, or one cut post with the bridge's long_posts: truncate",
+          "[convert]") {
+  TempDir dir;
+  std::string note = long_note(dir);
+  ProcessOutput thread = causeway_cli(dir, {"convert", "--to", "bluesky", note});
+  REQUIRE(thread.exit_code == 0);
+  json records = json::parse(thread.out)["records"];
+  REQUIRE(records.size() >= 3);
+  std::string n = std::to_string(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    std::string text = records[i]["text"];
+    CHECK(text.ends_with(" (" + std::to_string(i + 1) + "/" + n + ")"));
+  }
+  CHECK(records[1]["reply"]["parent"]["uri"] == "(part 1)");
+
+  std::string config = dir.write("causeway.yaml", "server: { public_url: https://bridge.example.org, listen: 127.0.0.1:8480 }\n"
+                                                  "storage: { path: ./data }\nsecrets: { master_key_file: ./master.key }\n"
+                                                  "bridges:\n  - name: townhall\n    fediverse: { host: { name: townhall } }\n"
+                                                  "    mirror: { long_posts: truncate }\n")
+                           .string();
+  ProcessOutput cut = causeway_cli(dir, {"convert", "--to", "bluesky", "--bridge", "townhall", "--config", config, note});
+  INFO(cut.err);
+  REQUIRE(cut.exit_code == 0);
+  CHECK(json::parse(cut.out)["records"].size() == 1);
+}
+
+TEST_CASE("convert: a Bluesky record read from standard input previews as a Note and its activity", "[convert]") {
+  TempDir dir;
+  std::string record = dir.write("post.json", json{{"$type", "app.bsky.feed.post"},
+                                                   {"text", "hello from Bluesky"},
+                                                   {"createdAt", "2026-12-03T10:00:00.000Z"}}
+                                                  .dump())
+                           .string();
+  ProcessOutput run = run_process({"/bin/sh", "-c", "\"$0\" convert --to fediverse - < \"$1\"", causeway_binary().string(), record},
+                                  dir.path());
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  json out = json::parse(run.out);
+  CHECK(out.dump().find("hello from Bluesky") != std::string::npos);
+  CHECK(out.dump().find("\"Note\"") != std::string::npos);
+  CHECK(out.dump().find("\"Create\"") != std::string::npos);
+}
