@@ -7,6 +7,25 @@ namespace {
 
 using nlohmann::json;
 
+constexpr struct {
+  CopyKind kind;
+  const char* name;
+} kKinds[] = {{CopyKind::post, "post"}, {CopyKind::reply, "reply"}, {CopyKind::like, "like"},
+              {CopyKind::repost, "repost"}, {CopyKind::follow, "follow"}};
+
+const char* kind_name(CopyKind k) {
+  for (const auto& e : kKinds)
+    if (e.kind == k) return e.name;
+  return "post";
+}
+
+// Entries written before kinds were named ("" or unknown) were fediverse posts.
+CopyKind kind_from(const std::string& name) {
+  for (const auto& e : kKinds)
+    if (name == e.name) return e.kind;
+  return CopyKind::post;
+}
+
 json ref_json(const StrongRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
 StrongRef ref_from(const json& j) { return {j.value("uri", ""), j.value("cid", "")}; }
 
@@ -15,7 +34,7 @@ StrongRef ref_from(const json& j) { return {j.value("uri", ""), j.value("cid", "
 void IdMap::link(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy& copy) const {
   json records = json::array();
   for (const auto& r : copy.records) records.push_back(ref_json(r));
-  json j{{"bridge", copy.bridge}, {"records", records}, {"root", ref_json(copy.root)}, {"kind", copy.kind}};
+  json j{{"bridge", copy.bridge}, {"records", records}, {"root", ref_json(copy.root)}, {"kind", kind_name(copy.kind)}};
   if (!copy.parent.uri.empty()) j["parent"] = ref_json(copy.parent);
   if (!copy.author.empty()) j["author"] = copy.author;
   batch.put(Family::idmap, "ap/" + ap_id, j.dump());
@@ -36,7 +55,7 @@ Result<std::optional<BlueskyCopy>> IdMap::bluesky_copy(const std::string& ap_id)
   if (!j.is_object()) return make_error("id map entry of " + ap_id + " is damaged");
   BlueskyCopy copy;
   copy.bridge = j.value("bridge", "");
-  copy.kind = j.value("kind", "");
+  copy.kind = kind_from(j.value("kind", ""));
   copy.author = j.value("author", "");
   if (auto it = j.find("records"); it != j.end() && it->is_array())
     for (const auto& r : *it) copy.records.push_back(ref_from(r));

@@ -17,15 +17,17 @@
 
 namespace causeway {
 
+// What the AP id of a mapping is: a fediverse post mirrored to Bluesky, or a Bluesky post, like,
+// repost or follow brought over. Stored by name ("post", "reply", ...).
+enum class CopyKind { post, reply, like, repost, follow };
+
 struct BlueskyCopy {
   std::string bridge;
   std::vector<StrongRef> records;  // the head first; more when a long post became a thread
   StrongRef root;                  // the root of the thread the head is in (the head itself for a new post)
   StrongRef parent;                // what the head replies to (empty for a new post)
   std::string author;              // the ActivityPub actor of the AP side (where replies and likes go)
-  // What the AP id is: "post" (a fediverse post mirrored), "reply" (a Bluesky post brought over),
-  // "like", "repost", "follow".
-  std::string kind;
+  CopyKind kind = CopyKind::post;
 };
 
 class IdMap {

@@ -5,7 +5,7 @@ namespace causeway {
 namespace ap = activitypub;
 
 std::string hosted_group_key(const BridgeConfig& bridge) {
-  return bridge.fediverse.host ? "group/" + bridge.fediverse.host->name : std::string();
+  return bridge.fediverse.host ? activitypub::group_key(bridge.fediverse.host->name) : std::string();
 }
 
 ap::LocalActors local_actors_from(const Config& config) {

@@ -7,7 +7,7 @@ namespace causeway {
 namespace ap = activitypub;
 
 Result<const ap::LocalActor*> GroupMembers::group_named(const std::string& name) const {
-  const ap::LocalActor* group = actors_.by_key("group/" + name);
+  const ap::LocalActor* group = actors_.by_key(ap::group_key(name));
   if (!group) return make_error("no group named \"" + name + "\" is hosted here (see bridges[].fediverse.host)");
   return group;
 }

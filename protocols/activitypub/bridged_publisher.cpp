@@ -41,7 +41,7 @@ void BridgedPublisher::idle() {
 
 std::string BridgedPublisher::group_id(const BridgeConfig& bridge) const {
   if (bridge.fediverse.host)
-    if (const LocalActor* g = d_.actors.by_key("group/" + bridge.fediverse.host->name)) return d_.actors.id(*g);
+    if (const LocalActor* g = d_.actors.by_key(group_key(bridge.fediverse.host->name))) return d_.actors.id(*g);
   return d_.router.group_id(bridge.name).value_or("");
 }
 
@@ -101,7 +101,7 @@ Status BridgedPublisher::publish_to_group(WriteBatch& batch, const BridgeConfig&
   // Fediverse users may follow a bridged actor directly: they get what it says too.
   if (auto own = d_.social.followers(from.key); own.ok()) direct.insert(direct.end(), own->begin(), own->end());
   if (bridge.fediverse.host) {
-    const LocalActor* group = d_.actors.by_key("group/" + bridge.fediverse.host->name);
+    const LocalActor* group = d_.actors.by_key(group_key(bridge.fediverse.host->name));
     if (!group) return make_error("the hosted group is missing");
     auto view = view_activity(activity);
     if (!view) return make_error("built an invalid activity: " + view.error());
@@ -170,7 +170,7 @@ StepOutcome BridgedPublisher::reply(const BridgeConfig& bridge, const Event& eve
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
   copy.bridge = bridge.name;
-  copy.kind = "reply";
+  copy.kind = CopyKind::reply;
   copy.author = actor_id;
   copy.records = {StrongRef{event.origin.object.id, event.origin.object.cid}};
   copy.root = event.thread.root ? StrongRef{event.thread.root->id, event.thread.root->cid} : copy.records.front();
@@ -190,7 +190,7 @@ StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& ev
   auto copy = idmap_.bluesky_copy(**note_id);
   if (!copy) return {Step::retry, copy.error(), std::nullopt};
   // A like or repost is not edited; the mirror's own posts are the fediverse's to edit.
-  if (!copy->has_value() || (*copy)->kind != "reply")
+  if (!copy->has_value() || (*copy)->kind != CopyKind::reply)
     return {Step::give_up, "only posts brought over from Bluesky are edited here", std::nullopt};
   auto person = d_.bridged_actor(event.actor.id);
   if (!person) return {Step::retry, person.error(), std::nullopt};
@@ -262,7 +262,7 @@ StepOutcome BridgedPublisher::react(const BridgeConfig& bridge, const Event& eve
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
   copy.bridge = bridge.name;
-  copy.kind = like ? "like" : "repost";
+  copy.kind = like ? CopyKind::like : CopyKind::repost;
   copy.author = actor_id;
   copy.records = {StrongRef{event.origin.object.id, event.origin.object.cid}};
   idmap_.link(batch, id, copy);
@@ -286,7 +286,7 @@ StepOutcome BridgedPublisher::remove(const BridgeConfig& bridge, const Event& ev
   std::string group = group_id(bridge);
   json activity;
   std::vector<std::string> extra;
-  if ((*copy)->kind == "reply") {
+  if ((*copy)->kind == CopyKind::reply) {
     activity = render_delete(**ap_id, actor_id, group);
     // Both the note and its Create answer with a Tombstone from now on.
     for (const std::string& id : {**ap_id, **ap_id + "/activity"})

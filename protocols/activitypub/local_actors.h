@@ -28,6 +28,9 @@ struct LocalActor {
   std::string bridge;  // the bridge a group belongs to
 };
 
+// The key of the group hosted here as `name` ("group/<name>"): the one place that spells it.
+inline std::string group_key(const std::string& name) { return "group/" + name; }
+
 class LocalActors {
  public:
   explicit LocalActors(const Url& public_url);

@@ -216,7 +216,7 @@ StepOutcome MirrorWriter::post(const BridgeConfig& bridge, XrpcClient& client, c
   }
   BlueskyCopy copy;
   copy.bridge = bridge.name;
-  copy.kind = "post";
+  copy.kind = CopyKind::post;
   copy.author = event.actor.id;
   copy.records = refs;
   copy.root = reply ? reply->root : refs.front();

@@ -65,7 +65,7 @@ struct Fixture {
   void mirrored(const std::string& ap_id, const std::string& bridge, const std::string& author) {
     BlueskyCopy copy;
     copy.bridge = bridge;
-    copy.kind = "post";
+    copy.kind = CopyKind::post;
     copy.author = author;
     copy.records = {{"at://did:plc:mirror/app.bsky.feed.post/3k" + std::to_string(ap_id.size()), "bafycopy"}};
     WriteBatch batch = db->batch();
@@ -196,7 +196,7 @@ TEST_CASE("only a post's author may edit or delete its copy, a delete before the
   Fixture f;
   BlueskyCopy copy;
   copy.bridge = "townhall";
-  copy.kind = "post";
+  copy.kind = CopyKind::post;
   copy.author = "https://social.example/users/alice";
   copy.records = {{"at://did:plc:mirror/app.bsky.feed.post/3kcopy", "bafycopy"}};
   {
