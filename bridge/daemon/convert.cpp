@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/daemon/configured_actors.h"
-#include "bridge/daemon/json_text.h"
 #include "protocols/atproto/post_options.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/note_event.h"
@@ -59,7 +58,7 @@ ConvertSetup convert_setup_for(const Config& config, const BridgeConfig& bridge)
   return setup;
 }
 
-int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
+int convert_to_bluesky_json(const std::string& input, const ConvertSetup& setup, nlohmann::json& out, std::string& reason) {
   try {
     auto event = fediverse_event(input);
     if (!event) {
@@ -122,7 +121,7 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
     result["records"] = std::move(records);
     result["images"] = std::move(images);
     result["why"] = std::move(why);
-    out = pretty_json(result);
+    out = std::move(result);
     return kConvertOk;
   } catch (const std::exception& e) {
     reason = std::string("cannot convert: ") + e.what();
@@ -130,7 +129,7 @@ int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std:
   }
 }
 
-int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
+int convert_to_fediverse_json(const std::string& input, const ConvertSetup& setup, nlohmann::json& out, std::string& reason) {
   try {
     if (input.size() > kMaxInputBytes) {
       reason = "the input is over 1 MiB";
@@ -172,12 +171,39 @@ int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, st
     result["note"] = std::move(rendered->note);
     result["activity"] = std::move(rendered->create);
     result["why"] = std::move(why);
-    out = pretty_json(result);
+    out = std::move(result);
     return kConvertOk;
   } catch (const std::exception& e) {
     reason = std::string("cannot convert: ") + e.what();
     return kConvertRefused;
   }
+}
+
+namespace {
+
+// The command prints what the converter returned, indented; a string that is not UTF-8 (kept
+// only if a converter let one through) is a refusal, not a crash.
+int printed(int code, const json& result, std::string& out, std::string& reason) {
+  if (code != kConvertOk) return code;
+  try {
+    out = result.dump(2);
+  } catch (const json::exception& e) {
+    reason = std::string("cannot print the result: ") + e.what();
+    return kConvertRefused;
+  }
+  return kConvertOk;
+}
+
+}  // namespace
+
+int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
+  json result;
+  return printed(convert_to_bluesky_json(input, setup, result, reason), result, out, reason);
+}
+
+int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason) {
+  json result;
+  return printed(convert_to_fediverse_json(input, setup, result, reason), result, out, reason);
 }
 
 }  // namespace causeway

@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "bridge/base/result.h"
@@ -47,5 +49,9 @@ ConvertSetup convert_setup_for(const Config& config, const BridgeConfig& bridge)
 // or kConvertRefused (refused). Never throws.
 int convert_to_bluesky(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason);
 int convert_to_fediverse(const std::string& input, const ConvertSetup& setup, std::string& out, std::string& reason);
+// The same, stopping before the printing: the result as JSON (what the benchmark times, as the
+// daemon's writers never print a preview).
+int convert_to_bluesky_json(const std::string& input, const ConvertSetup& setup, nlohmann::json& out, std::string& reason);
+int convert_to_fediverse_json(const std::string& input, const ConvertSetup& setup, nlohmann::json& out, std::string& reason);
 
 }  // namespace causeway

@@ -29,8 +29,10 @@ std::vector<std::string> load(const fs::path& dir) {
 }
 
 using Convert = int (*)(const std::string&, const causeway::ConvertSetup&, std::string&, std::string&);
+using ConvertJson = int (*)(const std::string&, const causeway::ConvertSetup&, nlohmann::json&, std::string&);
 
-void run(const char* name, const std::vector<std::string>& inputs, Convert convert, double seconds) {
+template <typename Out, typename Fn>
+void run(const char* name, const std::vector<std::string>& inputs, Fn convert, double seconds) {
   if (inputs.empty()) {
     std::printf("%-22s no inputs found, skipped\n", name);
     return;
@@ -38,14 +40,16 @@ void run(const char* name, const std::vector<std::string>& inputs, Convert conve
   causeway::ConvertSetup setup;
   std::size_t done = 0, refused = 0;
   for (const auto& in : inputs) {  // how many of the corpus convert, once
-    std::string out, reason;
+    Out out;
+    std::string reason;
     if (convert(in, setup, out, reason) != causeway::kConvertOk) ++refused;
   }
   auto start = std::chrono::steady_clock::now();
   double elapsed = 0;
   while (elapsed < seconds) {
     for (const auto& in : inputs) {
-      std::string out, reason;
+      Out out;
+      std::string reason;
       (void)convert(in, setup, out, reason);
     }
     done += inputs.size();
@@ -60,7 +64,13 @@ void run(const char* name, const std::vector<std::string>& inputs, Convert conve
 int main(int argc, char** argv) {
   double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
   fs::path data = fs::path(CAUSEWAY_SOURCE_DIR) / "tests" / "data";
-  run("activitypub->bluesky", load(data / "activitypub"), causeway::convert_to_bluesky, seconds);
-  run("bluesky->fediverse", load(data / "atproto" / "posts"), causeway::convert_to_fediverse, seconds);
+  auto activities = load(data / "activitypub");
+  auto records = load(data / "atproto" / "posts");
+  // The conversion (parse, read, render, records or Note as JSON), as the writers run it ...
+  run<nlohmann::json>("activitypub->bluesky", activities, static_cast<ConvertJson>(causeway::convert_to_bluesky_json), seconds);
+  run<nlohmann::json>("bluesky->fediverse", records, static_cast<ConvertJson>(causeway::convert_to_fediverse_json), seconds);
+  // ... and `causeway convert` whole, the preview printed as indented JSON.
+  run<std::string>("  printed (convert)", activities, static_cast<Convert>(causeway::convert_to_bluesky), seconds);
+  run<std::string>("  printed (convert)", records, static_cast<Convert>(causeway::convert_to_fediverse), seconds);
   return 0;
 }
