@@ -1,21 +1,23 @@
 // The local demo network: a real Bluesky PDS (with its PLC directory) and a real Fedify server on
 // 127.0.0.1, causeway between them, and one round trip a user would make. Started by
-// deploy/demo.sh with the Node 22 that tests/peers/install.sh installs; state under var/demo/.
+// deploy/demo.sh with the Node 22 that tests/peers/install.sh installs; state under $TMPDIR/causeway-demo (or CAUSEWAY_DEMO_DIR).
 //
 //   1. starts the PDS+PLC and the Fedify peer, creates the Bluesky accounts townhall.test (the
-//      mirror account) and bob.test, writes var/demo/causeway.yaml and starts causeway;
+//      mirror account) and bob.test, writes causeway.yaml there and starts causeway;
 //   2. alice@fedify joins the hosted group "townhall" and posts to it;
 //   3. shows the post as the mirror account wrote it on the PDS;
 //   4. bob.test replies on Bluesky; shows the reply arriving at alice through the group;
 //   5. prints the URLs and keeps everything running until Ctrl-C, then stops what it started.
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, rmSync, openSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const varDir = path.join(root, "var/demo");
+// Outside the work tree: a run never writes into the checkout. CAUSEWAY_DEMO_DIR to choose.
+const varDir = process.env.CAUSEWAY_DEMO_DIR || path.join(os.tmpdir(), "causeway-demo");
 const peers = path.join(root, "tests/peers");
 const node = process.execPath;
 const children = [];
@@ -31,7 +33,7 @@ function start(name, argv, options = {}) {
     const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd ?? root, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", log] });
     children.push({ name, child });
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start; see var/demo/${name}.log`)), 120000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start; see ${varDir}/${name}.log`)), 120000);
     child.stdout.on("data", (chunk) => {
       out += chunk;
       const line = out.split("\n").find((l) => l.startsWith(options.ready ?? "READY"));
@@ -40,7 +42,7 @@ function start(name, argv, options = {}) {
         resolve(line);
       }
     });
-    child.on("exit", (code) => reject(new Error(`${name} exited (${code}); see var/demo/${name}.log`)));
+    child.on("exit", (code) => reject(new Error(`${name} exited (${code}); see ${varDir}/${name}.log`)));
   });
 }
 
@@ -123,7 +125,7 @@ bridges:
     cwd: varDir, stdio: ["ignore", "ignore", openSync(path.join(varDir, "causeway.log"), "a")],
   });
   children.push({ name: "causeway", child: causeway });
-  causeway.on("exit", (code) => { if (code !== 0 && code !== null) console.error(`causeway exited (${code}); see var/demo/causeway.log`); });
+  causeway.on("exit", (code) => { if (code !== 0 && code !== null) console.error(`causeway exited (${code}); see ${varDir}/causeway.log`); });
   await until("causeway", async () => (await fetch(`${origin}/healthz`)).ok, 30);
   const group = `${origin}/ap/group/townhall`;
   console.log(`causeway ${origin}; group ${group} (@townhall@127.0.0.1:${port})`);
@@ -168,14 +170,14 @@ bridges:
   console.log(`${arrived.type} from ${arrived.actor}\n${arrived.content}`);
 
   say("running; Ctrl-C stops everything");
-  console.log(`causeway          ${origin}  (status: build/causeway status --config var/demo/causeway.yaml)`);
+  console.log(`causeway          ${origin}  (status: build/causeway status --config ${varDir}/causeway.yaml)`);
   console.log(`  group           ${group}`);
-  console.log(`  metrics         curl --unix-socket var/demo/data/admin.sock http://localhost/metrics  (admin listener)`);
+  console.log(`  metrics         curl --unix-socket ${varDir}/data/admin.sock http://localhost/metrics  (admin listener)`);
   console.log(`Bluesky PDS       ${pds}  (firehose ${pds.replace("http", "ws")}/xrpc/com.atproto.sync.subscribeRepos)`);
   console.log(`PLC directory     ${plc}`);
   console.log(`Fedify server     ${fedify}  (alice: ${fedify}/users/alice)`);
-  console.log(`logs              var/demo/*.log`);
-  console.log(`why was it bridged?  build/causeway why --config var/demo/causeway.yaml ${post.note}`);
+  console.log(`logs              ${varDir}/*.log`);
+  console.log(`why was it bridged?  build/causeway why --config ${varDir}/causeway.yaml ${post.note}`);
 }
 
 main().catch((error) => {

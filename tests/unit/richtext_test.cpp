@@ -274,7 +274,7 @@ TEST_CASE("Friendica- and Lemmy-style HTML: plain anchors, lists, quotes, pre", 
   auto rt = html_to_text(friendica, {});
   CHECK(rt.text ==
         "Release notes\n\u2022 Fixed the crash\n\u2022 New: bold italic \u00A0text\n\n> quoted line\n\n"
-        "Thanks to @carol and mail me.\n\ncode  block\n  indented");
+        "Thanks to @carol and mail me.\n\n```\ncode  block\n  indented\n```");
   CHECK(facet_texts(rt) == std::vector<std::string>{"crash", "@carol"});
   CHECK(typed_targets(rt) == std::vector<std::pair<Type, std::string>>{
                                  {Type::link, "https://git.example/issue/1"},
