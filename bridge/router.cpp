@@ -222,6 +222,12 @@ void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, 
   job.target = target;
   job.payload = encode_bridge_job({event.id, route.bridge->name, op});
   bool from_bluesky = event.origin.network == Network::atproto;
+  if (from_bluesky && op == JobOp::update && route.bridge->bluesky_posting == BlueskyPosting::approved &&
+      moderation_.verdict(route.bridge->name, event.actor.id) == Verdict::denied) {
+    // Denied after their post was let in: they cannot change what it says either.
+    decide(batch, event, route.bridge->name, Outcome::not_bridged, "the author was denied by an operator");
+    return;
+  }
   if (from_bluesky && (op == JobOp::reply) && route.bridge->bluesky_posting == BlueskyPosting::approved) {
     Verdict v = moderation_.verdict(route.bridge->name, event.actor.id);
     if (v == Verdict::denied) {
@@ -406,7 +412,7 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
   };
   if (op != JobOp::remove && (blocked(config_.blocked_accounts) || blocked(route->bridge->blocked.dids)))
     return decide(batch, event, name, Outcome::not_bridged, "account blocked: " + author);
-  if (op == JobOp::reply && !mirrors(route->bridge->mirror.replies, false))
+  if ((op == JobOp::reply || op == JobOp::update) && !mirrors(route->bridge->mirror.replies, false))
     return decide(batch, event, name, Outcome::not_bridged, "replies are not mirrored to the fediverse (mirror.replies)");
   if (op == JobOp::like && !mirrors(route->bridge->mirror.likes, false))
     return decide(batch, event, name, Outcome::not_bridged, "likes are not mirrored to the fediverse (mirror.likes)");

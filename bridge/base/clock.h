@@ -42,7 +42,9 @@ inline std::int64_t parse_iso8601_us(const std::string& text) {
   std::int64_t offset = 0;
   if (*rest == '+' || *rest == '-') {
     int h = 0, m = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &h, &m) == 2) offset = (h * 3600 + m * 60) * (*rest == '+' ? 1 : -1);
+    // "+05:30", and the "+0530" ISO 8601 allows too.
+    if (std::sscanf(rest + 1, "%2d:%2d", &h, &m) == 2 || std::sscanf(rest + 1, "%2d%2d", &h, &m) == 2)
+      offset = (h * 3600 + m * 60) * (*rest == '+' ? 1 : -1);
   }
   return (static_cast<std::int64_t>(timegm(&tm)) - offset) * 1'000'000 + micros;
 }

@@ -168,9 +168,24 @@ Result<Url> parse_url(std::string_view text, std::string_view allowed_schemes) {
   return url;
 }
 
-bool domain_matches(std::string_view host, std::string_view domain) {
+namespace {
+
+// The name of a host[:port] without its port and trailing dot; a bracketed IPv6 address whole.
+std::string_view bare_host(std::string_view host) {
+  if (host.starts_with('[')) return host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);
   host = host.substr(0, host.find(':'));
-  domain = domain.substr(0, domain.find(':'));
+  while (host.ends_with('.')) host.remove_suffix(1);
+  return host;
+}
+
+}  // namespace
+
+bool domain_matches(std::string_view host, std::string_view domain) {
+  host = bare_host(host);
+  domain = bare_host(domain);
+  if (domain.starts_with('[') || host.starts_with('[')) {  // an address matches only itself
+    if (host.size() != domain.size()) return false;
+  }
   if (domain.empty() || host.size() < domain.size()) return false;
   auto same = [](std::string_view a, std::string_view b) {
     for (std::size_t i = 0; i < a.size(); ++i)

@@ -204,8 +204,11 @@ Result<std::string> FediverseService::webfinger_actor(const std::string& acct) {
   // accounts must not cost a WebFinger request per reply, nor a silent host a timeout each time.
   constexpr std::int64_t kFoundUs = 3'600'000'000, kMissUs = 300'000'000;
   constexpr std::size_t kMaxEntries = 4096;
+  // The host is case-insensitive; the user part is the server's to compare.
   std::string key = acct;
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto at = key.rfind('@');
+  std::transform(key.begin() + (at == std::string::npos ? 0 : at), key.end(), key.begin() + (at == std::string::npos ? 0 : at),
+                 [](unsigned char c) { return std::tolower(c); });
   std::int64_t now = clock_();
   {
     std::lock_guard lock(webfinger_mu_);

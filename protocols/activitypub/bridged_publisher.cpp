@@ -220,8 +220,14 @@ StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& ev
   json stored = rendered->note;  // what its id answers from now on: the edited Note, marked so
   stored["updated"] = edited_at;
   batch.put(Family::local, "object/" + context.note_id, stored.dump());
+  // Whoever the edited post names gets the Update, as the Create went (an unreachable mention
+  // does not hold it back).
   std::vector<std::string> recipients;
-  if (!context.parent_author.empty()) recipients.push_back(context.parent_author);
+  for (const auto& actor : rendered->recipients)
+    if (actor == context.parent_author || d_.recipient(actor).ok()) recipients.push_back(actor);
+  if (!context.parent_author.empty() &&
+      std::find(recipients.begin(), recipients.end(), context.parent_author) == recipients.end())
+    recipients.push_back(context.parent_author);
   if (Status s = publish_to_group(batch, bridge, from, activity, recipients); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy updated = old;

@@ -41,9 +41,12 @@ OpIntake::Outcome OpIntake::store(WriteBatch& batch, BatchSeen& seen, Admitted& 
   const std::string& action = admitted.op->action;
   // Creates are remembered by at-uri (deletes of them are matched on that); deletes apart; an
   // update by the version it makes (the at-uri and the new CID), so each edit is taken in once.
-  std::string seen_key = action == "delete"   ? SeenIds::bluesky_delete_key(event.origin.activity_id)
-                         : action == "update" ? SeenIds::bluesky_key(event.origin.activity_id + "#" + event.origin.object.cid)
-                                              : SeenIds::bluesky_key(event.origin.activity_id);
+  // Only a post's edit is an update downstream; a rewritten like or repost is the same like
+  // (taken in once), and a version without a CID cannot be told apart from the last.
+  bool post_edit = action == "update" && event.kind == EventKind::update && !event.origin.object.cid.empty();
+  std::string seen_key = action == "delete" ? SeenIds::bluesky_delete_key(event.origin.activity_id)
+                         : post_edit        ? SeenIds::bluesky_key(event.origin.activity_id + "#" + event.origin.object.cid)
+                                            : SeenIds::bluesky_key(event.origin.activity_id);
   if (seen.count(seen_key) || SeenIds(store_).contains(seen_key)) return Outcome::duplicate;
   seen.insert(seen_key);
   events_.append(batch, event, clock_());

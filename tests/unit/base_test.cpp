@@ -137,6 +137,11 @@ TEST_CASE("a domain matches itself and its subdomains only, whatever the case or
   CHECK_FALSE(domain_matches("spam.example.org", "spam.example"));
   CHECK_FALSE(domain_matches("example", "spam.example"));
   CHECK_FALSE(domain_matches("spam.example", ""));
+  CHECK(domain_matches("mail.spam.example.", "spam.example"));  // a fully qualified name's dot
+  // Bracketed IPv6 addresses match only themselves, with or without a port.
+  CHECK(domain_matches("[2001:db8::1]:8443", "[2001:db8::1]"));
+  CHECK_FALSE(domain_matches("[2001:db8::2]:443", "[2001:db8::1]"));
+  CHECK_FALSE(domain_matches("[2001:db8::1]", "db8::1]"));
   // Handles are domain names: blocking a PDS's domain blocks the accounts under it.
   CHECK(domain_in("alice.spam.example", {"other.example", "spam.example"}));
   CHECK_FALSE(domain_in("alice.bsky.social", {"other.example", "spam.example"}));
@@ -148,6 +153,7 @@ TEST_CASE("ISO 8601 times from both networks parse to the microsecond; anything 
   CHECK(parse_iso8601_us("2026-11-22T01:34:05.7061239Z") == 1795311245706123);  // past microseconds: cut
   CHECK(parse_iso8601_us("2026-11-22T02:34:05+01:00") == 1795311245000000);     // Misskey, Lemmy offsets
   CHECK(parse_iso8601_us("2026-11-21T20:34:05.5-05:00") == 1795311245500000);
+  CHECK(parse_iso8601_us("2026-11-22T07:04:05+0530") == 1795311245000000);  // basic-format offset
   CHECK(parse_iso8601_us("") == 0);
   CHECK(parse_iso8601_us("yesterday") == 0);
   CHECK(parse_iso8601_us("2026-11-22") == 0);
