@@ -198,24 +198,30 @@ StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& ev
     return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
   const LocalActor& from = **person;
   if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
-  // The edited Note keeps its id and its place in the thread: what it answered is what the copy
-  // answered when it was made.
+  // The edited Note keeps its id and its place in the thread: it answers what the Note as sent
+  // answered (a parent, or the thread's root when the parent never crossed).
   const BlueskyCopy& old = **copy;
+  auto sent = d_.outbox.object(**note_id);
+  if (!sent) return {Step::retry, sent.error(), std::nullopt};
+  const json previous = sent->value_or(json::object());
+  // Edits are taken in in order, but a retried older one must not undo a newer one.
+  if (std::int64_t shown = parse_iso8601_us(string_member(previous, "updated")); shown > event.received_at_us)
+    return {Step::give_up, "a newer edit of it is already shown", std::nullopt};
   std::string actor_id = d_.actors.id(from);
   NoteContext context = note_context(event);
   context.actor_id = actor_id;
   context.followers = d_.actors.followers(from);
   context.note_id = **note_id;
   context.group = group_id(bridge);
-  if (!old.parent.uri.empty())
-    if (auto parent = idmap_.ap_id(old.parent.uri); parent.ok() && parent->has_value()) {
-      context.in_reply_to = **parent;
-      if (auto pc = idmap_.bluesky_copy(**parent); pc.ok() && pc->has_value()) context.parent_author = (*pc)->author;
-    }
+  if (std::string answered = string_member(previous, "inReplyTo"); !answered.empty()) {
+    context.in_reply_to = answered;
+    if (auto pc = idmap_.bluesky_copy(answered); pc.ok() && pc->has_value()) context.parent_author = (*pc)->author;
+  }
   auto rendered = render_note(event, context);
   if (!rendered) return {Step::give_up, rendered.error(), std::nullopt};
   std::string version = event.origin.object.cid.empty() ? std::to_string(event.received_at_us) : event.origin.object.cid;
-  std::string edited_at = iso8601_utc(d_.clock());
+  // When the edit reached causeway: the order edits are shown in (see above).
+  std::string edited_at = iso8601_utc(event.received_at_us);
   json activity = render_update(rendered->note, version, edited_at);
   json stored = rendered->note;  // what its id answers from now on: the edited Note, marked so
   stored["updated"] = edited_at;
