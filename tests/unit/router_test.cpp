@@ -422,3 +422,45 @@ TEST_CASE("members.fediverse_replies decides which replies sent straight to caus
   CHECK(f.jobs(kToBlueskyJob).size() == 3);
 }
 
+
+TEST_CASE("a Bluesky edit of a reply brought over is queued as an update, only from its repo, not once denied",
+          "[router]") {
+  Fixture f(BlueskyPosting::approved);
+  // bob's reply crossed earlier (he was approved then): its at-uri maps to its Note.
+  const std::string uri = "at://did:plc:bob/app.bsky.feed.post/3kedit";
+  BlueskyCopy copy;
+  copy.bridge = "townhall";
+  copy.kind = CopyKind::reply;
+  copy.author = "https://bridge.example/ap/did:plc:bob";
+  copy.records = {StrongRef{uri, "bafyv1"}};
+  WriteBatch batch = f.db->batch();
+  IdMap(*f.db).link(batch, "https://bridge.example/ap/did:plc:bob/app.bsky.feed.post/3kedit", copy);
+  REQUIRE(f.db->write(batch).ok());
+  WriteBatch approve = f.db->batch();
+  REQUIRE(f.router.moderation().approve(approve, f.queue, "townhall", "did:plc:bob").ok());
+  REQUIRE(f.db->write(approve).ok());
+
+  Event edit = bluesky_reply("did:plc:bob", "3kedit");
+  edit.kind = EventKind::update;
+  edit.origin.object.cid = "bafyv2";
+  f.store(edit);
+  auto jobs = f.jobs(kToFediverseJob);
+  REQUIRE(jobs.size() == 1);
+  CHECK(decode_bridge_job(jobs[0].payload)->op == JobOp::update);
+
+  // Someone else's event naming bob's record changes nothing.
+  Event forged = edit;
+  forged.actor.id = "did:plc:carol";
+  forged.origin.object.cid = "bafyv3";
+  f.store(forged);
+  CHECK(f.jobs(kToFediverseJob).empty());
+
+  // Denied now: bob cannot change what his bridged reply says.
+  WriteBatch deny = f.db->batch();
+  REQUIRE(f.router.moderation().deny(deny, "townhall", "did:plc:bob").ok());
+  REQUIRE(f.db->write(deny).ok());
+  edit.origin.object.cid = "bafyv4";
+  f.store(edit);
+  CHECK(f.jobs(kToFediverseJob).empty());
+  CHECK(f.last(uri) == "not bridged: the author was denied by an operator");
+}
