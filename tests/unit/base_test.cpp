@@ -147,7 +147,7 @@ TEST_CASE("a domain matches itself and its subdomains only, whatever the case or
   CHECK_FALSE(domain_in("alice.bsky.social", {"other.example", "spam.example"}));
 }
 
-TEST_CASE("ISO 8601 times from both networks parse to the microsecond; anything else is 0", "[clock]") {
+TEST_CASE("ISO 8601 times from both networks parse to the microsecond, anything else is 0", "[clock]") {
   CHECK(parse_iso8601_us("2026-11-22T01:34:05Z") == 1795311245000000);
   CHECK(parse_iso8601_us("2026-11-22T01:34:05.706Z") == 1795311245706000);    // Bluesky createdAt
   CHECK(parse_iso8601_us("2026-11-22T01:34:05.7061239Z") == 1795311245706123);  // past microseconds: cut

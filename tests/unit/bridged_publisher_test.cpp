@@ -141,7 +141,7 @@ TEST_CASE("a Bluesky delete that comes while the reply's copy is being made keep
   CHECK_FALSE(ap->has_value());
 }
 
-TEST_CASE("a Bluesky edit updates the Note in its place; a late retry of an older edit does not undo a newer one",
+TEST_CASE("a Bluesky edit updates the Note in its place, and a late retry of an older edit does not undo a newer one",
           "[bridged publisher]") {
   Fixture f;
   // The group's post that bob answers is on the fediverse: his Note answers it.

@@ -277,7 +277,7 @@ TEST_CASE("server.admin_listen is a unix socket or a loopback address and defaul
         "bad.yaml:4:17: server.admin_listen: must be a loopback address (127.0.0.1:PORT, [::1]:PORT) or unix:/path, not 0.0.0.0");
 }
 
-TEST_CASE("mirror.labels is the bridge's own table of words per Bluesky label; an unknown label is named", "[config]") {
+TEST_CASE("mirror.labels is the bridge's own table of words per Bluesky label, an unknown label is named", "[config]") {
   const std::string bridge = R"(bridges:
   - name: townhall
     fediverse: { host: { name: townhall } }

@@ -87,7 +87,7 @@ TEST_CASE("a PeerTube video is posted by its person, titled, with a card", "[con
   CHECK(r["embed"]["$type"] == "app.bsky.embed.external");
 }
 
-TEST_CASE("a Plume article's title leads; a Mastodon note's CW is a line, not a title", "[convert]") {
+TEST_CASE("a Plume article's title leads, a Mastodon note's CW is a line, not a title", "[convert]") {
   CHECK(to_bluesky("plume/article.json")["records"][0]["text"].get<std::string>().rfind(
             "This Month in Plume: June 2018", 0) == 0);
   std::string cw = to_bluesky("mastodon/create_note_contentmap.json")["records"][0]["text"];

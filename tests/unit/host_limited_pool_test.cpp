@@ -10,7 +10,7 @@
 
 using namespace causeway;
 
-TEST_CASE("a host whose fetches hang gets only its share of the pool; other hosts go on", "[fetch pool]") {
+TEST_CASE("a host whose fetches hang gets only its share of the pool, other hosts go on", "[fetch pool]") {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   HostLimitedPool pool(HostLimitedPoolOptions{4, 2, 3, 100});

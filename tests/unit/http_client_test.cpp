@@ -32,7 +32,7 @@ struct LocalServer {
 
 }  // namespace
 
-TEST_CASE("a POST redirected to another origin is not re-sent there; one to the same origin is", "[http client]") {
+TEST_CASE("a POST redirected to another origin is not re-sent there, one to the same origin is", "[http client]") {
   LocalServer other, pds;
   std::atomic<int> other_got_post{0};
   other.server.Post("/steal", [&](const httplib::Request&, httplib::Response& res) {

@@ -209,7 +209,7 @@ TEST_CASE("markdown and plain text keep their lines and get facets", "[note_even
   CHECK(facets_of(plain, Type::mention) == std::vector<std::pair<std::string, std::string>>{{"@bob", "https://b.example/users/bob"}});
 }
 
-TEST_CASE("tags not anchored in the HTML get facets where their text is; the rest become tags", "[note_event]") {
+TEST_CASE("tags not anchored in the HTML get facets where their text is, the rest become tags", "[note_event]") {
   // Misskey writes mentions and hashtags as text and names them in `tag`.
   Event e = event_from(note({{"content", "<p>hi @carol and #Rust fans</p>"},
                            {"tag", {{{"type", "Mention"}, {"href", "https://c.example/users/carol"}, {"name", "@carol@c.example"}},
@@ -225,7 +225,7 @@ TEST_CASE("tags not anchored in the HTML get facets where their text is; the res
   CHECK(facets_of(misskey, Type::hashtag) == std::vector<std::pair<std::string, std::string>>{{"#dancedance", "dancedance"}});
 }
 
-TEST_CASE("mention text stays as written; the facet carries the actor id", "[note_event]") {
+TEST_CASE("mention text stays as written, the facet carries the actor id", "[note_event]") {
   Event e = event_of("gotosocial/note_reply_mention.json");
   CHECK(e.content.text == "hi @the_mighty_zork welcome to the instance!");
   CHECK(facets_of(e, Type::mention) ==
@@ -234,7 +234,7 @@ TEST_CASE("mention text stays as written; the facet carries the actor id", "[not
         std::pair<std::string, std::string>{"@kde@lemmy.kde.social", "https://lemmy.kde.social/c/kde"});
 }
 
-TEST_CASE("quotes: every form names the quoted post; the inline RE: line that repeats it goes", "[note_event]") {
+TEST_CASE("quotes: every form names the quoted post, the inline RE: line that repeats it goes", "[note_event]") {
   Event misskey = event_of("misskey/quote_post.json");
   REQUIRE(misskey.embed.quote);
   CHECK(*misskey.embed.quote == NativeRef{Network::activitypub, "https://misskey.io/notes/8vs6wxufd0", ""});

@@ -40,7 +40,7 @@ TEST_CASE("plain text gets the facets Bluesky's detection finds", "[plain_text]"
   CHECK(checked > 70);
 }
 
-TEST_CASE("mentions without a target stay plain text; fediverse names are read whole", "[plain_text]") {
+TEST_CASE("mentions without a target stay plain text, fediverse names are read whole", "[plain_text]") {
   CHECK(ap::plain_text_facets("hi @alice", nullptr).empty());
   auto facets = ap::plain_text_facets("cc @alice@a.example.", [](std::string_view w) { return std::string("https://x/") + std::string(w); });
   REQUIRE(facets.size() == 1);

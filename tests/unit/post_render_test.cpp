@@ -145,7 +145,7 @@ TEST_CASE("a content warning on a note is a line before the text", "[post_render
   CHECK(render(e).parts[0].text == "CW: Strike news\n\nThe details.");
 }
 
-TEST_CASE("the group's own leading mention is dropped; other mentions become DIDs or links", "[post_render]") {
+TEST_CASE("the group's own leading mention is dropped, other mentions become DIDs or links", "[post_render]") {
   //                 0         1         2         3
   //                 0123456789012345678901234567890123456
   Event e = note("@townhall hello @bob and @carol", {{Facet::Type::mention, 0, 9, kGroup},
@@ -166,7 +166,7 @@ TEST_CASE("the group's own leading mention is dropped; other mentions become DID
   CHECK(render(later).parts[0].text == "hello @townhall");
 }
 
-TEST_CASE("a quote of a bridged post embeds its Bluesky copy; of anything else, links it", "[post_render]") {
+TEST_CASE("a quote of a bridged post embeds its Bluesky copy, of anything else, links it", "[post_render]") {
   Event e = note("This.");
   e.embed.quote = NativeRef{Network::activitypub, "https://misskey.example/notes/9abc", ""};
   PostContext known;
@@ -206,7 +206,7 @@ TEST_CASE("images are chosen for upload, the rest named, and the original linked
   CHECK(!r.parts[0].card_uri);
 }
 
-TEST_CASE("attribution names the member; dates far off are replaced by receipt time", "[post_render]") {
+TEST_CASE("attribution names the member, dates far off are replaced by receipt time", "[post_render]") {
   Event e = note("Hi");
   PostOptions options;
   options.attribution = "{name} (@{handle}):";

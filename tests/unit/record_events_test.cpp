@@ -147,7 +147,7 @@ TEST_CASE("post records become events with their text, facets and every kind of 
   }
 }
 
-TEST_CASE("a bare record is placed at a stand-in uri; a wrapped one must live in its author's repository",
+TEST_CASE("a bare record is placed at a stand-in uri, a wrapped one must live in its author's repository",
           "[record events]") {
   auto bare = event_from_post_json({{"$type", "app.bsky.feed.post"}, {"text", "hi"}, {"createdAt", "2024-01-01T00:00:00Z"}});
   REQUIRE(bare.ok());
