@@ -3,16 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <ctime>
 #include <optional>
 
 #include "bridge/base/clock.h"
+#include "bridge/base/at_uri.h"
 #include "bridge/base/url.h"
 #include "protocols/activitypub/as2.h"
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/hashtag_link.h"
 #include "protocols/activitypub/note_render.h"
-#include "bridge/base/at_uri.h"
 
 namespace causeway::activitypub {
 namespace {
@@ -78,6 +77,24 @@ NoteContext BridgedPublisher::note_context(const Event& event) {
   return c;
 }
 
+Result<const LocalActor*, StepOutcome> BridgedPublisher::sender(const BridgeConfig& bridge, const Event& event) {
+  auto person = d_.bridged_actor(event.actor.id);
+  if (!person) return StepOutcome{Step::retry, person.error(), std::nullopt};
+  if (handle_blocked(bridge, (*person)->username))
+    return StepOutcome{Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
+  return *person;
+}
+
+std::vector<std::string> BridgedPublisher::reachable(const std::vector<std::string>& named, const std::string& parent_author,
+                                                     const std::string& note_id) {
+  std::vector<std::string> out;
+  for (const auto& actor : named) {
+    if (actor == parent_author || d_.recipient(actor).ok()) out.push_back(actor);
+    else spdlog::warn("{}: the mentioned {} cannot be reached; it goes without it", note_id, actor);
+  }
+  return out;
+}
+
 std::optional<std::string> BridgedPublisher::group_refuses(const BridgeConfig& bridge, const LocalActor& from) const {
   std::string g = group_id(bridge);
   if (g.empty() || bridge.fediverse.host) return std::nullopt;
@@ -125,10 +142,8 @@ Status BridgedPublisher::publish_to_group(WriteBatch& batch, const BridgeConfig&
 
 StepOutcome BridgedPublisher::reply(const BridgeConfig& bridge, const Event& event, WriteBatch& batch) {
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id)) return {Step::give_up, "deleted before it crossed", std::nullopt};
-  auto person = d_.bridged_actor(event.actor.id);
-  if (!person) return {Step::retry, person.error(), std::nullopt};
-  if (handle_blocked(bridge, (*person)->username))
-    return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
+  auto person = sender(bridge, event);
+  if (!person) return person.error();
   std::string group = group_id(bridge);
   // What it answers on the fediverse: the parent's counterpart, else the thread root's.
   std::optional<std::string> in_reply_to;
@@ -161,11 +176,7 @@ StepOutcome BridgedPublisher::reply(const BridgeConfig& bridge, const Event& eve
   batch.put(Family::local, "object/" + note_id, rendered->note.dump());
   // The parent's author must get the reply; a mentioned fediverse account that cannot be reached
   // now does not hold the post back.
-  std::vector<std::string> recipients;
-  for (const auto& actor : rendered->recipients) {
-    if (actor == parent_author || d_.recipient(actor).ok()) recipients.push_back(actor);
-    else spdlog::warn("{}: the mentioned {} cannot be reached; the reply goes without it", note_id, actor);
-  }
+  std::vector<std::string> recipients = reachable(rendered->recipients, parent_author, note_id);
   if (Status s = publish_to_group(batch, bridge, from, rendered->create, recipients); !s.ok())
     return {Step::retry, s.error(), std::nullopt};
   BlueskyCopy copy;
@@ -192,10 +203,8 @@ StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& ev
   // A like or repost is not edited; the mirror's own posts are the fediverse's to edit.
   if (!copy->has_value() || (*copy)->kind != CopyKind::reply)
     return {Step::give_up, "only posts brought over from Bluesky are edited here", std::nullopt};
-  auto person = d_.bridged_actor(event.actor.id);
-  if (!person) return {Step::retry, person.error(), std::nullopt};
-  if (handle_blocked(bridge, (*person)->username))
-    return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
+  auto person = sender(bridge, event);
+  if (!person) return person.error();
   const LocalActor& from = **person;
   if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
   // The edited Note keeps its id and its place in the thread: it answers what the Note as sent
@@ -228,9 +237,7 @@ StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& ev
   batch.put(Family::local, "object/" + context.note_id, stored.dump());
   // Whoever the edited post names gets the Update, as the Create went (an unreachable mention
   // does not hold it back).
-  std::vector<std::string> recipients;
-  for (const auto& actor : rendered->recipients)
-    if (actor == context.parent_author || d_.recipient(actor).ok()) recipients.push_back(actor);
+  std::vector<std::string> recipients = reachable(rendered->recipients, context.parent_author, context.note_id);
   if (!context.parent_author.empty() &&
       std::find(recipients.begin(), recipients.end(), context.parent_author) == recipients.end())
     recipients.push_back(context.parent_author);
@@ -253,10 +260,8 @@ StepOutcome BridgedPublisher::react(const BridgeConfig& bridge, const Event& eve
     // A like of the mirror's own post made on Bluesky: nothing on the fediverse to like.
     return {Step::give_up, "the liked or reposted post is not on the fediverse", std::nullopt};
   }
-  auto person = d_.bridged_actor(event.actor.id);
-  if (!person) return {Step::retry, person.error(), std::nullopt};
-  if (handle_blocked(bridge, (*person)->username))
-    return {Step::give_up, "account blocked: " + (*person)->username, std::nullopt};
+  auto person = sender(bridge, event);
+  if (!person) return person.error();
   if (auto refused = group_refuses(bridge, **person)) return {Step::give_up, *refused, std::nullopt};
   std::string author;
   if (auto copy = idmap_.bluesky_copy(**object); copy.ok() && copy->has_value()) author = (*copy)->author;

@@ -74,6 +74,13 @@ class BridgedPublisher final : public BridgeWriter {
   std::string group_id(const BridgeConfig& bridge) const;
   // Why a followed group will not take activities from `from`: it rejected the bridge, or blocks
   // that actor (or the bridge's service actor). Groups hosted here decide through the config.
+  // The bridged actor the event's Bluesky author speaks as: retry when it cannot be made now,
+  // give up when the account is blocked.
+  Result<const LocalActor*, StepOutcome> sender(const BridgeConfig& bridge, const Event& event);
+  // The accounts `named` (the rendered post's recipients) that can be reached now; the parent's
+  // author always, so the reply or edit is held back only for them.
+  std::vector<std::string> reachable(const std::vector<std::string>& named, const std::string& parent_author,
+                                     const std::string& note_id);
   std::optional<std::string> group_refuses(const BridgeConfig& bridge, const LocalActor& from) const;
   // The lookups the Note renderer asks: mentioned accounts, quoted posts, blobs.
   NoteContext note_context(const Event& event);
