@@ -225,3 +225,11 @@ TEST_CASE("convert: a Bluesky record read from standard input previews as a Note
   CHECK(out.dump().find("\"Note\"") != std::string::npos);
   CHECK(out.dump().find("\"Create\"") != std::string::npos);
 }
+
+TEST_CASE("convert: an input over 1 MiB is refused with the reason, not read into a conversion", "[convert]") {
+  TempDir dir;
+  std::string huge = dir.write("huge.json", "{\"type\":\"Note\",\"content\":\"" + std::string(1 << 20, 'a') + "\"}").string();
+  ProcessOutput run = causeway_cli(dir, {"convert", "--to", "bluesky", huge});
+  CHECK(run.exit_code == 1);
+  CHECK(run.out.find("the input is over 1 MiB") != std::string::npos);
+}
