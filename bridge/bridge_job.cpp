@@ -10,7 +10,7 @@ constexpr struct {
   const char* name;
 } kOps[] = {{JobOp::post, "post"},   {JobOp::fetch_post, "fetch_post"}, {JobOp::update, "update"},
             {JobOp::reply, "reply"}, {JobOp::like, "like"},             {JobOp::repost, "repost"},
-            {JobOp::remove, "delete"}};
+            {JobOp::remove, "delete"}, {JobOp::fetch_update, "fetch_update"}};
 
 }  // namespace
 

@@ -19,6 +19,7 @@ enum class JobOp {
   post,        // a group's post: write its copy
   fetch_post,  // a followed group's Announce: fetch the announced post from its origin, then post it
   update,      // an edit of a post already copied (both ways: a Bluesky edit updates its Note)
+  fetch_update,  // an edit a followed group relayed: fetch the post from its origin, then update the copy
   // to the fediverse
   reply,   // a Bluesky reply or mention, brought into the group
   like,
@@ -27,7 +28,7 @@ enum class JobOp {
   remove,  // a delete (wire name "delete")
 };
 
-// The wire name ("post", "fetch_post", "update", "reply", "like", "repost", "delete").
+// The wire name ("post", "fetch_post", "update", "fetch_update", "reply", "like", "repost", "delete").
 const char* job_op_name(JobOp op);
 std::optional<JobOp> parse_job_op(std::string_view name);
 

@@ -14,6 +14,8 @@ enum class Network { activitypub, atproto };
 
 enum class EventKind {
   post, reply, repost, like, follow, unfollow, accept, reject, remove, update, profile, block, flag,
+  dislike,                    // a downvote (Lemmy, PieFed, Mbin): counted, never shown on Bluesky
+  unlike, unrepost, unblock,  // an Undo, told apart by what it undoes (Undo of a Follow: unfollow)
   other  // an activity type the bridge does not act on (EmojiReact, Add, Move ...)
 };
 
@@ -35,6 +37,13 @@ struct Origin {
   // as the adapter read it; "" when it names nobody or nothing was embedded. Not trusted as an
   // identity: the router compares it with the actor, whose signature was checked.
   std::string object_author;
+  // The group that passed this activity on: the actor of a FEP-1b12 Announce wrapping it (a Lemmy
+  // community relaying a member's Create, Update, Delete, Like ...), or the signer of an activity
+  // it forwarded (Mastodon's inbox forwarding). Its signature was checked; what it says the inner
+  // activity is, is its claim (actor, activity_id and object then describe the inner activity,
+  // and relayed_id is the relaying activity's id). "" for activities received first-hand.
+  std::string relayed_by;
+  std::string relayed_id;
 
   bool operator==(const Origin&) const = default;
 };

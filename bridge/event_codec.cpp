@@ -16,7 +16,8 @@ struct DecodeFailure : std::runtime_error {
 };
 
 constexpr std::array kKindNames = {"post",   "reply",  "repost", "like",    "follow", "unfollow", "accept",
-                                   "reject", "delete", "update", "profile", "block",  "flag",     "other"};
+                                   "reject", "delete", "update", "profile", "block",  "flag",     "dislike",
+                                   "unlike", "unrepost", "unblock", "other"};
 constexpr std::array kNetworkNames = {"activitypub", "atproto"};
 constexpr std::array kVisibilityNames = {"public", "unlisted", "followers_only", "direct"};
 constexpr std::array kFacetNames = {"link", "mention", "hashtag"};
@@ -104,6 +105,8 @@ std::string encode_event(const Event& e) {
   put_if(origin, "activity", e.origin.activity_id);
   put_if(origin, "type", e.origin.object_type);
   put_if(origin, "author", e.origin.object_author);
+  put_if(origin, "relayed_by", e.origin.relayed_by);
+  put_if(origin, "relayed_id", e.origin.relayed_id);
   j["origin"] = origin;
   json actor = {{"id", e.actor.id}};
   json profile = json::object();
@@ -176,6 +179,8 @@ Result<Event> decode_event(std::string_view bytes) {
     e.origin.activity_id = get_string(origin, "activity");
     e.origin.object_type = get_string(origin, "type");
     e.origin.object_author = get_string(origin, "author");
+    e.origin.relayed_by = get_string(origin, "relayed_by");
+    e.origin.relayed_id = get_string(origin, "relayed_id");
     e.origin.object = decode_ref(get_object(origin, "object"));
     const json& actor = get_object(j, "actor");
     e.actor.id = get_string(actor, "id");

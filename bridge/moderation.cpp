@@ -49,6 +49,19 @@ bool Moderation::was_announced(const std::string& bridge, const std::string& act
   return v.ok() && v->has_value();
 }
 
+void Moderation::set_banned(WriteBatch& batch, const std::string& bridge, const std::string& actor,
+                            const std::string& event_id, bool banned) const {
+  if (actor.empty()) return;
+  std::string key = "fedi/banned/" + bridge + "\n" + actor;
+  if (banned) batch.put(Family::social, key, event_id);
+  else batch.remove(Family::social, key);
+}
+
+bool Moderation::is_banned(const std::string& bridge, const std::string& actor) const {
+  auto v = store_.get(Family::social, "fedi/banned/" + bridge + "\n" + actor);
+  return v.ok() && v->has_value();
+}
+
 Verdict Moderation::verdict(const std::string& bridge, const std::string& did) const {
   auto v = store_.get(Family::social, verdict_key(bridge, did));
   if (!v.ok() || !v->has_value()) return Verdict::none;

@@ -7,6 +7,8 @@
 //   "bsky/held/<bridge>/<did>/<event>" a job held until the operator decides
 //   "fedi/announced/<bridge>\n<actor>" the followed group announced a post by this fediverse actor
 //                                      (value: the event of the announce)
+//   "fedi/banned/<bridge>\n<actor>"     the followed group's moderators banned this actor (value:
+//                                      the event of the ban), so their posts no longer cross
 // Reads and batch additions only; thread-safe as the store is.
 #pragma once
 
@@ -44,6 +46,11 @@ class Moderation {
   void add_announced_author(WriteBatch& batch, const std::string& bridge, const std::string& actor,
                             const std::string& event_id) const;
   bool was_announced(const std::string& bridge, const std::string& actor) const;
+
+  // The followed group banned (or unbanned) `actor` (Lemmy's Block with the community as target).
+  void set_banned(WriteBatch& batch, const std::string& bridge, const std::string& actor, const std::string& event_id,
+                  bool banned) const;
+  bool is_banned(const std::string& bridge, const std::string& actor) const;
 
   Verdict verdict(const std::string& bridge, const std::string& did) const;
   void hold(WriteBatch& batch, const std::string& bridge, const std::string& did, const std::string& event_id,

@@ -26,9 +26,11 @@ std::string not_the_author(const Event& event) {
   return "only its author may edit or delete it; this came from " + event.actor.id;
 }
 
+}  // namespace
+
 // A Create speaks for its object only when the object is the actor's own: attributed to it and on
 // its server (the inbox reads content only from such objects).
-std::optional<std::string> attribution_refusal(const Event& event) {
+std::optional<std::string> Router::attribution_refusal(const Event& event) {
   const std::string& author = event.origin.object_author;
   if (author.empty()) return "its object names no author (attributedTo), so it is not the actor " + event.actor.id + "'s own";
   if (author != event.actor.id) return "its object is attributed to " + author + ", not to the actor " + event.actor.id;
@@ -36,8 +38,6 @@ std::optional<std::string> attribution_refusal(const Event& event) {
     return "its object " + event.origin.object.id + " is not on the server of its actor " + event.actor.id;
   return std::nullopt;
 }
-
-}  // namespace
 
 Router::Router(const Config& config, Store& store, DeliveryQueue& queue, Metrics& metrics, RouterHooks hooks,
                std::function<std::int64_t()> clock)
@@ -199,6 +199,10 @@ void Router::decide(WriteBatch& batch, const Event& event, const std::string& br
     d.native_id = event.origin.object.id;
     decisions_.record(batch, d);
   }
+  if (!event.origin.relayed_id.empty()) {
+    d.native_id = event.origin.relayed_id;  // the group's Announce, as it arrived
+    decisions_.record(batch, d);
+  }
   count(event, bridge, outcome == Outcome::not_bridged ? "not_bridged" : outcome == Outcome::held ? "held" : "queued");
   if (!bridge.empty())
     batch.put(Family::meta, "bridge-last/" + bridge,
@@ -266,6 +270,7 @@ void Router::route(WriteBatch& batch, const Event& event) {
 }
 
 void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
+  if (!event.origin.relayed_by.empty()) return route_relayed(batch, event);
   const std::string& object = event.origin.object.id;
   std::optional<Route> route;
   JobOp op = JobOp::post;

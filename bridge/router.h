@@ -76,6 +76,13 @@ class Router {
   };
   void route_from_fediverse(WriteBatch& batch, const Event& event);
   void route_from_bluesky(WriteBatch& batch, const Event& event);
+  // What a followed group passed on (origin.relayed_by): group_relay.cpp.
+  void route_relayed(WriteBatch& batch, const Event& event);
+  // The group removed a Note causeway made for a Bluesky reply.
+  void route_removed_reply(WriteBatch& batch, const Event& event, const std::string& bridge);
+  void count_relayed(const std::string& bridge, EventKind kind);
+  // Why a Create does not speak for its object (not attributed to its actor, or on another host).
+  static std::optional<std::string> attribution_refusal(const Event& event);
   std::optional<Route> by_group(const std::string& group_id) const;
   std::optional<Route> by_bridge(const std::string& name) const;
   std::optional<Route> by_mirror_uri(const std::string& at_uri) const;  // an at-uri in a mirror's repo

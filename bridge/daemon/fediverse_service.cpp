@@ -364,7 +364,11 @@ Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& obje
   if (r.response.status != 200) return FetchFailure{false, object_id + ": HTTP " + std::to_string(r.response.status)};
   auto doc = ap::parse_as2(r.response.body);
   if (!doc) return FetchFailure{true, object_id + ": " + doc.error()};
-  if (ap::id_of(*doc).value_or("") != object_id) return FetchFailure{true, object_id + ": the document has another id"};
+  // A Mastodon boost may name a status by its web URL (/@user/1), which serves the document whose
+  // id is /users/user/statuses/1: still that server's word about its own post.
+  std::string doc_id = ap::id_of(*doc).value_or("");
+  if (doc_id.empty() || host_of_url(doc_id) != host_of_url(object_id))
+    return FetchFailure{true, object_id + ": the document has another id, on another host (" + doc_id + ")"};
   // Trusted only as its origin's word: a redirect to another host could put words in its mouth.
   if (host_of_url(r.response.final_url) != host_of_url(object_id))
     return FetchFailure{true, object_id + ": served from another host (" + host_of_url(r.response.final_url) + ")"};
@@ -377,14 +381,14 @@ Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& obje
   }
   if (type != "Note" && type != "Article" && type != "Page" && type != "Question")
     return FetchFailure{true, "the group announced a " + (type.empty() ? std::string("document without a type") : type) +
-                                  ", not a post (edits and deletes through followed groups are not carried yet)"};
+                                  ", not a post"};
   std::string author = ap::object_author(*doc).value_or("");
   // Trusted because it came from its origin, and only when its author lives there too.
-  if (author.empty() || host_of_url(author) != host_of_url(object_id))
+  if (author.empty() || host_of_url(author) != host_of_url(doc_id))
     return FetchFailure{true, object_id + ": its author is not on its host"};
   Event e;
   e.origin.network = Network::activitypub;
-  e.origin.object = {Network::activitypub, object_id, ""};
+  e.origin.object = {Network::activitypub, doc_id, ""};
   e.actor.id = author;
   ap::read_object(*doc, e);
   e.kind = e.thread.parent ? EventKind::reply : EventKind::post;

@@ -30,6 +30,17 @@ ParseContext parse_context(const LocalActors& actors) {
   }};
 }
 
+// The post an activity is about, for the ingest lock: the object, or for a group's Announce of an
+// activity (FEP-1b12) the object inside, so that Lemmy's two announces of one post
+// (Announce{Create{Page}} and Announce{Page}) and the author's own Create take turns.
+std::string locked_object(const ActivityView& v) {
+  if (v.type == "Announce" && v.object && v.object->is_object() && v.object->contains("object")) {
+    std::string inner = string_member(*v.object, "type");
+    if (inner == "Create" || inner == "Update" || inner == "Delete") return id_of((*v.object)["object"]).value_or("");
+  }
+  return v.object_id.value_or("");
+}
+
 // The local actor an activity is about: the object of a Follow, or the followed actor of an
 // Undo/Accept/Reject, read from the embedded object when there is one.
 const LocalActor* local_object(const LocalActors& actors, const ActivityView& a) {
@@ -98,12 +109,22 @@ InboxResponse Inbox::receive(const InboxRequest& request) {
   return answer.get();
 }
 
+bool Inbox::follows_group(const std::string& actor) const {
+  auto f = d_.social.following(d_.actors.service().key, actor);
+  return f.ok() && f->has_value() && (*f)->state != "rejected";
+}
+
 InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   auto activity = parse_as2(request.http.body);
   if (!activity) return reject(400, "body", activity.error(), request);
   auto view = view_activity(*activity);
   if (!view) return reject(400, "activity", view.error(), request);
-  if (signer.actor != view->actor)
+  // A group the bridge follows forwards its members' activities signed with its own key
+  // (Mastodon's inbox forwarding: a boost-bot group passing on a Delete of a post it boosted;
+  // Friendica forums): taken as relayed by that group, whose word counts only where the group is
+  // the authority (router) and whose content is fetched from the origin.
+  bool forwarded = signer.actor != view->actor && follows_group(signer.actor);
+  if (signer.actor != view->actor && !forwarded)
     return reject(401, "signature: key_owner_mismatch",
                   "signed by " + signer.actor + " for an activity of " + view->actor, request);
   if (host_of_url(view->id) != host_of_url(view->actor))
@@ -128,7 +149,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   // announced, their edits and deletes): a thousand Likes of one post must not queue behind each other.
   bool about_the_object = view->type == "Create" || view->type == "Announce" || view->type == "Update" ||
                           view->type == "Delete";
-  auto guard = d_.events.locks().lock({view->id, about_the_object ? view->object_id.value_or("") : ""});
+  auto guard = d_.events.locks().lock({view->id, about_the_object ? locked_object(*view) : ""});
   auto seen = d_.store.get(Family::seen, SeenIds::activitypub_key(view->id));
   if (seen.ok() && seen->has_value()) {
     d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "duplicate"}}).inc();
@@ -140,6 +161,14 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   SeenIds::mark_received(batch, SeenIds::activitypub_key(view->id), now);
   ParseContext context = parse_context(d_.actors);
   auto parsed = event_from_activity(*activity, context);
+  if (parsed && forwarded) {
+    // Its words are the forwarder's claim: the envelope only, fetched from the origin to cross.
+    Event bare = envelope_of(*view, context);
+    bare.thread = parsed->thread;
+    bare.origin.relayed_by = signer.actor;
+    bare.origin.relayed_id = view->id;
+    *parsed = std::move(bare);
+  }
   if (!parsed) {
     // Nothing of it can cross (no author, nothing to show): the operator can ask why, and the
     // activity still counts as received; group members on the fediverse still see it.
@@ -158,7 +187,9 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   }
   if (parsed) d_.events.append(batch, event, now);
 
-  if (view->type == "Follow") handle_follow(batch, *view, signer);
+  if (forwarded) {
+    // Passed on by a followed group: routed only, never acted on as the author's own request.
+  } else if (view->type == "Follow") handle_follow(batch, *view, signer);
   else if (view->type == "Undo") handle_undo(batch, *view);
   else if (view->type == "Block") handle_block(batch, view->object_id.value_or(""), view->actor, true);
   else if (view->type == "Accept" || view->type == "Reject") handle_accept_reject(batch, *view);

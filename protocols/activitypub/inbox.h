@@ -84,6 +84,8 @@ class Inbox {
   // `reason_class` goes to the sender and labels the metric; `detail` only to the log.
   InboxResponse reject(int status, const std::string& reason_class, const std::string& detail,
                        const InboxRequest& request);
+  // Whether the service actor follows `actor` (a remote group a bridge mirrors), asked or accepted.
+  bool follows_group(const std::string& actor) const;
   void handle_follow(WriteBatch& batch, const ActivityView& a, const Signer& signer);
   void handle_undo(WriteBatch& batch, const ActivityView& a);
   void handle_block(WriteBatch& batch, const std::string& target, const std::string& by, bool blocked);

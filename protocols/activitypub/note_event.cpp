@@ -358,7 +358,17 @@ EventKind kind_of(const ActivityView& a) {
   if (a.type == "Announce") return EventKind::repost;
   if (a.type == "Like") return EventKind::like;
   if (a.type == "Follow") return EventKind::follow;
-  if (a.type == "Undo") return EventKind::unfollow;
+  if (a.type == "Dislike") return EventKind::dislike;
+  if (a.type == "Undo") {
+    // Told apart by what it undoes; an Undo naming only an id says nothing more (Mastodon and
+    // Lemmy embed the undone activity).
+    std::string undone = a.object ? string_member(*a.object, "type") : "";
+    if (undone == "Follow") return EventKind::unfollow;
+    if (undone == "Like" || undone == "Dislike" || undone == "EmojiReact") return EventKind::unlike;
+    if (undone == "Announce") return EventKind::unrepost;
+    if (undone == "Block") return EventKind::unblock;
+    return EventKind::other;
+  }
   if (a.type == "Accept") return EventKind::accept;
   if (a.type == "Reject") return EventKind::reject;
   if (a.type == "Delete") return EventKind::remove;
@@ -378,7 +388,38 @@ std::string describe(const json& o) {
   return (type.empty() ? "object" : type) + (id.empty() ? "" : " " + std::string(utf8_prefix(id, 512)));
 }
 
+// Activities a group passes on inside an Announce (FEP-1b12; Lemmy's community announces,
+// crates/apub/src/activities/community/announce.rs: Create, Update, Delete, Like, Dislike, Undo,
+// Block of a member).
+bool is_relayed_activity(const std::string& type) {
+  return type == "Create" || type == "Update" || type == "Delete" || type == "Like" || type == "Dislike" ||
+         type == "Undo" || type == "Block";
+}
+
 }  // namespace
+
+Result<Event> relayed_event(const ActivityView& announce, const ParseContext& context) {
+  const json& inner = *announce.object;
+  auto view = view_activity(inner);
+  if (!view) return make_error("the " + announce.type + " " + announce.id + " relays an activity that " + view.error());
+  // An activity id is its actor's server's to give: one on another host is somebody's forgery.
+  if (host_of_url(view->id) != host_of_url(view->actor))
+    return make_error("the relayed " + view->type + " " + view->id + " is not on its actor's host (" + view->actor + ")");
+  auto read = event_from_activity(inner, context);
+  Event e = read ? std::move(*read) : envelope_of(*view, context);
+  // The relaying group's server vouches for its own host only: content of an object elsewhere is
+  // its claim, fetched from the origin before it crosses.
+  bool vouched = view->object_id && host_of_url(*view->object_id) == host_of_url(announce.actor) &&
+                 host_of_url(view->actor) == host_of_url(announce.actor);
+  if (!read || !vouched) {
+    Event bare = envelope_of(*view, context);
+    bare.thread = e.thread;  // where it sits is no claim on anyone's words
+    e = std::move(bare);
+  }
+  e.origin.relayed_by = announce.actor;
+  e.origin.relayed_id = announce.id;
+  return e;
+}
 
 Visibility visibility_of(const json& object) {
   if (!object.is_object()) return Visibility::direct;
@@ -474,6 +515,9 @@ Event envelope_of(const ActivityView& a, const ParseContext& context) {
   e.origin.object = {Network::activitypub, a.object_id.value_or(a.id), ""};
   e.actor.id = a.actor;
   if (a.object_id && a.type != "Create") e.subject = NativeRef{Network::activitypub, *a.object_id, ""};
+  // An Undo of a Block (a group lifting a ban) is about the member, not the Block.
+  if (e.kind == EventKind::unblock && a.object->contains("object"))
+    if (auto member = id_of((*a.object)["object"])) e.subject = NativeRef{Network::activitypub, *member, ""};
   // Said, not proven: the router refuses a post whose object names another author than the actor.
   if (a.object) e.origin.object_author = object_author(*a.object).value_or("");
   // The activity's addressing decides who sees it (the object's usually says the same).
@@ -509,6 +553,8 @@ Result<Event> event_from_activity(const json& doc, const ParseContext& context) 
 
   auto view = view_activity(doc);
   if (!view) return make_error(view.error());
+  if (view->type == "Announce" && view->object && is_relayed_activity(string_member(*view->object, "type")))
+    return relayed_event(*view, context);
   Event e = envelope_of(*view, context);
   bool creates = view->type == "Create" || view->type == "Update";
   if (!creates || !view->object || !view->object->is_object()) return e;

@@ -42,6 +42,14 @@ struct ParseContext {
 // or quote).
 Result<Event> event_from_activity(const nlohmann::json& activity_or_object, const ParseContext& context = {});
 
+// The activity a group's Announce wraps (FEP-1b12: Announce{Create|Update|Delete|Like|Dislike|
+// Undo|Block}), read as that activity with origin.relayed_by/relayed_id naming the group and its
+// Announce. Content is kept only when the object, its actor and the group share a host (the
+// group's server then speaks for its own users); otherwise only the envelope, to be fetched from
+// the origin. An inner activity whose id is not on its actor's host is an error.
+// event_from_activity calls this for such Announces.
+Result<Event> relayed_event(const ActivityView& announce, const ParseContext& context = {});
+
 // The envelope of an activity: kind, ids, actor, subject, audience, the author the object claims;
 // no content. What the inbox keeps of an activity whose content it refuses.
 Event envelope_of(const ActivityView& activity, const ParseContext& context = {});

@@ -20,6 +20,9 @@ constexpr std::int64_t kLoginRetryUs = 60'000'000;  // a failing account is trie
 // The router lets only an item's author change or remove its copy; checked again where it happens.
 std::optional<StepOutcome> not_the_author(const BlueskyCopy& copy, const Event& event) {
   if (copy.author.empty() || copy.author == event.actor.id) return std::nullopt;
+  // A removal the bridge's followed group passed on: the group decides what stays in it (the
+  // router routed it only for that group's bridge).
+  if (event.kind == EventKind::remove && !event.origin.relayed_by.empty()) return std::nullopt;
   return StepOutcome{Step::give_up, "only its author may edit or delete it; this came from " + event.actor.id, std::nullopt};
 }
 
@@ -332,6 +335,29 @@ std::optional<StepOutcome> MirrorWriter::claim_fetched(const BridgeConfig& bridg
   return std::nullopt;
 }
 
+Result<Event, FetchFailure> MirrorWriter::fetch(const Event& event) {
+  if (!d_.fetch_post) return FetchFailure{true, "fetching is not wired"};
+  // The group that announced or relayed it: an Announce's actor, or the relaying group.
+  const std::string& group = event.origin.relayed_by.empty() ? event.actor.id : event.origin.relayed_by;
+  return d_.fetch_post(event.origin.object.id, group);
+}
+
+StepOutcome MirrorWriter::fetch_update(const BridgeConfig& bridge, XrpcClient& client, const Event& event,
+                                       WriteBatch& batch) {
+  auto fetched = fetch(event);
+  if (!fetched) {
+    const FetchFailure& failure = fetched.error();
+    return {failure.permanent ? Step::give_up : Step::retry, "fetching the edited post: " + failure.message, std::nullopt};
+  }
+  if (auto refused = d_.router.post_refusal(bridge, *fetched)) return {Step::give_up, *refused, std::nullopt};
+  // The origin's version, under this job's event (the record keys of new parts derive from it).
+  fetched->id = event.id;
+  fetched->kind = EventKind::update;
+  fetched->origin.activity_id = event.origin.activity_id;
+  fetched->received_at_us = event.received_at_us;
+  return update(bridge, client, *fetched, batch);
+}
+
 StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
   const BridgeConfig& bridge = *loaded.bridge;
   const JobOp op = loaded.job.op;
@@ -346,9 +372,10 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
     outcome = {Step::retry, error, d_.clock() + kLoginRetryUs};
   } else if (op == JobOp::post) {
     outcome = post(bridge, *client, event, batch, settling);
+  } else if (op == JobOp::fetch_update) {
+    outcome = fetch_update(bridge, *client, event, batch);
   } else if (op == JobOp::fetch_post) {
-    auto fetched = d_.fetch_post ? d_.fetch_post(event.origin.object.id, event.actor.id)
-                                 : Result<Event, FetchFailure>(FetchFailure{true, "fetching is not wired"});
+    auto fetched = fetch(event);
     if (!fetched) {
       const FetchFailure& failure = fetched.error();
       outcome = {failure.permanent ? Step::give_up : Step::retry,
@@ -356,7 +383,9 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
     } else {
       // Its origin named the author: the group has announced them (members.fediverse_replies: members).
       d_.router.moderation().add_announced_author(batch, bridge.name, fetched->actor.id, event.id);
-      if (auto refused = d_.router.post_refusal(bridge, *fetched)) {
+      if (d_.router.moderation().is_banned(bridge.name, fetched->actor.id)) {
+        outcome = {Step::give_up, "the author is banned from the group by its moderators", std::nullopt};
+      } else if (auto refused = d_.router.post_refusal(bridge, *fetched)) {
         outcome = {Step::give_up, *refused, std::nullopt};
       } else {
         fetched->id = event.id;

@@ -73,6 +73,10 @@ class MirrorWriter final : public BridgeWriter {
   std::optional<StepOutcome> claim_fetched(const BridgeConfig& bridge, const Event& announce, const Event& fetched,
                                            bool& note_story);
   StepOutcome update(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
+  // An edit a followed group relayed: the post as its origin serves it now, then update().
+  StepOutcome fetch_update(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
+  // The event's post fetched from its origin, for the group that announced or relayed it.
+  Result<Event, FetchFailure> fetch(const Event& event);
   StepOutcome remove(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
   StepOutcome from_error(const XrpcError& error, const std::string& bridge);
   // The post's parts as records, without reply refs and image blobs (the caller adds those).

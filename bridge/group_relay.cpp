@@ -1,0 +1,121 @@
+// Router::route_relayed: what a followed remote group passes on (see router.h). The group is the
+// authority over what is in the group (a removal, a ban), never over what its members wrote: a
+// relayed Create or Update crosses with the words its author's server gives when fetched, unless
+// the group's own server holds both author and object (it then speaks for its own users).
+#include <spdlog/spdlog.h>
+
+#include "bridge/base/url.h"
+#include "bridge/router.h"
+
+namespace causeway {
+
+void Router::route_relayed(WriteBatch& batch, const Event& event) {
+  const std::string& group = event.origin.relayed_by;
+  auto route = by_group(group);
+  if (!route || !route->bridge->fediverse.group) {
+    // An Announce or forward from an actor no bridge follows: nothing of it is anyone's business.
+    if (event.kind == EventKind::post || event.kind == EventKind::reply || event.kind == EventKind::update ||
+        event.kind == EventKind::remove)
+      decide(batch, event, "", Outcome::not_bridged, "passed on by " + group + ", which is not a group any bridge follows",
+             false);
+    return;
+  }
+  const BridgeConfig& bridge = *route->bridge;
+  const std::string& name = bridge.name;
+  const std::string& author = event.actor.id;
+  const std::string& object = event.origin.object.id;
+  count_relayed(bridge.name, event.kind);
+  if (!bridge.bluesky) return decide(batch, event, name, Outcome::not_bridged, "the bridge has no Bluesky side", false);
+  // The group removing a Note causeway made for a Bluesky reply: its moderators' word on it.
+  if (event.kind == EventKind::remove && event.subject && hooks_.is_local && hooks_.is_local(event.subject->id))
+    return route_removed_reply(batch, event, name);
+  if (hooks_.is_local && (hooks_.is_local(author) || hooks_.is_local(object)))
+    return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (loop prevention)", false);
+  switch (event.kind) {
+    case EventKind::post:
+    case EventKind::reply: {
+      if (moderation_.is_banned(name, author))
+        return decide(batch, event, name, Outcome::not_bridged, "the author is banned from the group by its moderators");
+      auto copy = idmap_.bluesky_copy(object);
+      if (copy.ok() && copy->has_value() && !(*copy)->records.empty())
+        return decide(batch, event, name, Outcome::not_bridged, "already bridged as " + (*copy)->records.front().uri, false);
+      if (pending(object)) return decide(batch, event, name, Outcome::not_bridged, "already on its way", false);
+      bool vouched = !event.origin.object_type.empty() && !attribution_refusal(event);
+      if (!vouched) {
+        std::string host = host_of_url(author);
+        if (domain_in(host, config_.blocked_domains) || domain_in(host, bridge.blocked.domains))
+          return decide(batch, event, name, Outcome::not_bridged, "author's domain blocked: " + host);
+        return enqueue(batch, event, *route, kToBlueskyJob, JobOp::fetch_post, bridge.bluesky->pds.to_string());
+      }
+      if (auto refused = post_refusal(bridge, event)) return decide(batch, event, name, Outcome::not_bridged, *refused);
+      moderation_.add_announced_author(batch, name, author, event.id);
+      return enqueue(batch, event, *route, kToBlueskyJob, JobOp::post, bridge.bluesky->pds.to_string());
+    }
+    case EventKind::update: {
+      auto copy = idmap_.bluesky_copy(object);
+      if (!copy.ok() || !copy->has_value()) {
+        if (auto waiting = pending(object)) return change_before_crossing(batch, event, *waiting, object, false);
+        return decide(batch, event, name, Outcome::not_bridged, "an edit of a post that was never bridged", false);
+      }
+      if ((*copy)->bridge != name)
+        return decide(batch, event, name, Outcome::not_bridged, "its copy belongs to the bridge " + (*copy)->bridge, false);
+      if (moderation_.is_banned(name, (*copy)->author))
+        return decide(batch, event, name, Outcome::not_bridged, "the author is banned from the group by its moderators", false);
+      // Always the origin's version: the group may relay an edit in anybody's name.
+      return enqueue(batch, event, *route, kToBlueskyJob, JobOp::fetch_update, bridge.bluesky->pds.to_string());
+    }
+    case EventKind::remove: {
+      if (!event.subject) return;
+      const std::string& target = event.subject->id;
+      if (target == author)
+        return decide(batch, event, name, Outcome::not_bridged,
+                      "an account deletion passed on by the group; only its own server's word deletes its copies", false);
+      auto copy = idmap_.bluesky_copy(target);
+      if (copy.ok() && copy->has_value()) {
+        if ((*copy)->bridge != name)
+          return decide(batch, event, name, Outcome::not_bridged, "its copy belongs to the bridge " + (*copy)->bridge, false);
+        // The group decides what stays in the group: its author's delete or its moderators' removal.
+        return enqueue(batch, event, *route, kToBlueskyJob, JobOp::remove, bridge.bluesky->pds.to_string());
+      }
+      if (auto waiting = pending(target)) {
+        if (waiting->route.bridge->name != name) return;
+        auto queued = events_.get(waiting->event_id);
+        // A removal before the copy is made: the tombstone the writer checks is the author's.
+        std::string queued_author = queued.ok() && queued->has_value() ? (*queued)->actor.id : author;
+        mark_gone(batch, target, queued_author, event.id);
+        return decide(batch, event, name, Outcome::not_bridged, "removed from the group before it crossed; its copy will not be made");
+      }
+      return;
+    }
+    case EventKind::block:
+      // Lemmy's ban: Block{object: the member, target: the community}, announced by the community.
+      if (!event.subject) return;
+      moderation_.set_banned(batch, name, event.subject->id, event.id, true);
+      return decide(batch, event, name, Outcome::not_bridged,
+                    "recorded: the group's moderators banned " + event.subject->id + "; their posts no longer cross", false);
+    case EventKind::unblock:
+      // The adapter names the Block's object (the member) as the Undo's subject.
+      if (!event.subject) return;
+      moderation_.set_banned(batch, name, event.subject->id, event.id, false);
+      return decide(batch, event, name, Outcome::not_bridged,
+                    "recorded: the group's moderators lifted the ban of " + event.subject->id, false);
+    default:
+      // Likes, dislikes and their undo: counted (count_relayed), not posted; Bluesky has no way to
+      // show them as the group's.
+      return;
+  }
+}
+
+void Router::route_removed_reply(WriteBatch& batch, const Event& event, const std::string& bridge) {
+  decide(batch, event, bridge, Outcome::not_bridged,
+         "the group's moderators removed " + event.subject->id + ", a Bluesky reply brought over", false);
+}
+
+void Router::count_relayed(const std::string& bridge, EventKind kind) {
+  metrics_
+      .counter("causeway_group_relayed_total", "Activities a followed group passed on, by bridge and kind.",
+               {{"bridge", bridge}, {"kind", to_string(kind)}})
+      .inc();
+}
+
+}  // namespace causeway
