@@ -60,7 +60,10 @@ struct HostedGroupConfig {
 
 struct FediverseSide {
   std::optional<HostedGroupConfig> host;  // exactly one of host and group is set
-  std::optional<std::string> group;       // "@name@host" of a remote group to follow
+  std::optional<std::string> group;       // "@name@host" (or "!name@host") of a remote group to follow
+  // What kind of group it is (community, forum, boost; see protocols/activitypub/remote_group.h);
+  // unset: told from its actor document and its server's software.
+  std::optional<std::string> group_kind;
 };
 
 struct BlueskySide {

@@ -144,14 +144,18 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
                    "\"" + *name + "\" must be 1-64 lowercase letters, digits, '-' or '_'");
     bridge.name = *name;
   }
-  if (auto fedi = m->map("fediverse", {"host", "group"}, true)) {
+  if (auto fedi = m->map("fediverse", {"host", "group", "kind"}, true)) {
+    if (fedi->has("kind") && !fedi->has("group"))
+      reader.error(fedi->field("kind")->mark, fedi->child_path("kind"), "kind is for a followed group (group: ...)");
+    if (auto kind = fedi->choice("kind", {"community", "forum", "boost"})) bridge.fediverse.group_kind = *kind;
     if (fedi->has("host") == fedi->has("group")) {
       reader.error(fedi->mark(), fedi->path(), "give exactly one of host (a group hosted here) or group (\"@name@host\")");
     } else if (auto group = fedi->string("group", false)) {
-      static const std::regex handle_re("@[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?");
+      // "!name@host" is how Lemmy and Friendica users write a community or forum.
+      static const std::regex handle_re("[@!][A-Za-z0-9_.-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?");
       if (!std::regex_match(*group, handle_re))
         reader.error(fedi->field("group")->mark, fedi->child_path("group"),
-                     "\"" + *group + "\" is not a fediverse handle like \"@name@host.example\"");
+                     "\"" + *group + "\" is not a fediverse handle like \"@name@host.example\" or \"!name@host.example\"");
       bridge.fediverse.group = *group;
     } else if (auto host = fedi->map("host", {"name", "display_name", "summary", "avatar", "manually_approves_members"}, true)) {
       HostedGroupConfig g;

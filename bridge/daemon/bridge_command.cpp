@@ -8,6 +8,7 @@
 #include "bridge/base/clock.h"
 #include "bridge/daemon/admin_client.h"
 #include "bridge/daemon/admin_token.h"
+#include "bridge/daemon/remote_group_state.h"
 #include "bridge/decisions.h"
 #include "bridge/event_log.h"
 #include "bridge/moderation.h"
@@ -34,7 +35,10 @@ json status_json(const Config& config, Store& store, DeliveryQueue& queue,
                  const std::function<bool(const std::string&)>& failing,
                  const std::function<std::optional<std::string>(const std::string&)>& mirror_did) {
   std::map<std::string, std::pair<int, int>> jobs;  // bridge -> (waiting, retrying)
+  std::map<std::string, int> held;                  // bridge -> jobs whose item waits (e.g. for a group's Accept)
   int total = 0;
+  EventLog events(store);
+  Decisions decisions(store);
   (void)store.scan(Family::queue, "", [&](std::string_view, std::string_view value) {
     ++total;
     if (auto job = decode_job(value); job && job->kind.rfind("bridge.", 0) == 0)
@@ -42,6 +46,10 @@ json status_json(const Config& config, Store& store, DeliveryQueue& queue,
         auto& [waiting, retrying] = jobs[bj->bridge];
         ++waiting;
         if (job->attempt > 0) ++retrying;
+        if (auto e = events.get(bj->event_id); e.ok() && e->has_value())
+          if (auto about = decisions.about((*e)->origin.activity_id); about.ok() && !about->empty() &&
+                                                                        about->back().outcome == Outcome::held)
+            ++held[bj->bridge];
       }
     return true;
   });
@@ -59,7 +67,12 @@ json status_json(const Config& config, Store& store, DeliveryQueue& queue,
            {"bluesky", b.bluesky ? b.bluesky->handle : ""},
            {"queued", jobs[b.name].first},
            {"retrying", jobs[b.name].second},
-           {"dead", dead[b.name]}};
+           {"dead", dead[b.name]},
+           {"held", held[b.name]}};
+    if (b.fediverse.group) {
+      RemoteGroupState g = remote_group_state(store, b.name);
+      j["group"] = {{"id", g.id}, {"kind", g.kind}, {"locked", g.locked}, {"follow", g.follow}};
+    }
     if (failing) j["failing"] = failing(b.name);
     if (mirror_did)
       if (auto did = mirror_did(b.name)) j["mirror_did"] = *did;
@@ -83,7 +96,18 @@ void print_status(const json& s) {
               << "  bluesky:   " << b.value("bluesky", "") << (b.contains("mirror_did") ? " (" + b["mirror_did"].get<std::string>() + ")" : "")
               << "\n"
               << "  jobs:      " << b.value("queued", 0) << " queued (" << b.value("retrying", 0) << " retrying), "
-              << b.value("dead", 0) << " dead\n";
+              << b.value("dead", 0) << " dead" << (b.value("held", 0) ? ", " + std::to_string(b.value("held", 0)) + " waiting (causeway why)" : "")
+              << "\n";
+    if (b.contains("group")) {
+      const json& g = b["group"];
+      std::string follow = g.value("follow", "");
+      std::cout << "  group:     " << (g.value("id", "").empty() ? "not resolved yet" : g.value("id", "") + " (" + g.value("kind", "") +
+                                                                                       (g.value("locked", false) ? ", locked" : "") + ")")
+                << ", follow " << (follow == "pending" ? "PENDING (waiting for the group's moderators to approve)"
+                                   : follow == "rejected" ? "REJECTED by the group"
+                                                          : follow)
+                << "\n";
+    }
     if (b.contains("last_event")) {
       const json& l = b["last_event"];
       std::cout << "  last:      " << iso8601_utc(l.value("at_us", std::int64_t{0})) << " " << l.value("from", "") << " "

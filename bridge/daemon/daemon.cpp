@@ -188,7 +188,8 @@ int run_daemon(const DaemonOptions& options) {
         std::string host = acct.substr(acct.rfind('@') + 1), actor_host = host_of_url(*actor);
         if (!domain_matches(actor_host, host)) return std::nullopt;
         return *actor;
-      }});
+      },
+      [&fediverse](const std::string& bridge) { return fediverse->remote_group(bridge); }});
   BridgeWorkerDeps worker_deps{config, **store, events, fediverse->queue(), router.decisions(), metrics, now_us};
   BridgeWorker bluesky_worker(worker_deps, kToBlueskyJob, *to_bluesky);
   BridgeWorker fediverse_worker(worker_deps, kToFediverseJob, *to_fediverse);

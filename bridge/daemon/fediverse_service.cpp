@@ -8,6 +8,7 @@
 #include "bridge/base/url.h"
 #include "bridge/base/utf8.h"
 #include "bridge/daemon/remote_actor.h"
+#include "bridge/daemon/remote_group_state.h"
 #include "bridge/daemon/version.h"
 #include "protocols/activitypub/actor_document.h"
 #include "protocols/activitypub/cavage_signature.h"
@@ -16,6 +17,7 @@
 #include "protocols/activitypub/html_text.h"
 #include "protocols/activitypub/note_event.h"
 #include "protocols/activitypub/public_key.h"
+#include "protocols/activitypub/remote_group.h"
 #include "protocols/activitypub/signature_verifier.h"
 #include "protocols/activitypub/stable_id.h"
 
@@ -95,9 +97,20 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
     auto n = queue_.pending_count();
     return n.ok() ? static_cast<double>(*n) : -1.0;
   });
+  register_group_metrics();
 }
 
 FediverseService::~FediverseService() { stop(); }
+
+void FediverseService::register_group_metrics() {
+  for (const auto& bridge : config_.bridges) {
+    if (!bridge.fediverse.group) continue;
+    metrics_.gauge("causeway_group_follow_state",
+                   "The bridge's follow of its remote group: 1 accepted, 0 pending, -1 rejected, -2 not resolved yet.",
+                   [this, name = bridge.name] { return follow_state_value(remote_group_state(store_, name).follow); },
+                   {{"bridge", bridge.name}});
+  }
+}
 
 void FediverseService::start() {
   for (const auto* actor : actors_.all()) {
@@ -235,27 +248,36 @@ void FediverseService::follow_remote_groups() {
   const ap::LocalActor& service = actors_.service();
   for (const auto& bridge : config_.bridges) {
     if (!bridge.fediverse.group) continue;
-    const std::string& handle = *bridge.fediverse.group;  // "@name@host"
+    const std::string& handle = *bridge.fediverse.group;  // "@name@host" or "!name@host"
     auto resolved = webfinger_uncached(handle.substr(1));  // asked again on every try, never cached
     if (!resolved) {
       spdlog::warn("bridge {}: cannot resolve the group {}: {}", bridge.name, handle, resolved.error());
       continue;
     }
     const std::string& group_id = *resolved;
-    {
-      std::lock_guard lock(groups_mu_);
-      remote_groups_[bridge.name] = group_id;
-    }
-    // Kept, so the next start routes the group's announces before WebFinger has answered again.
-    if (Status s = store_.put(Family::meta, "remote-group/" + bridge.name, group_id); !s.ok())
-      spdlog::warn("bridge {}: {}", bridge.name, s.error());
-    auto existing = social_.following(service.key, group_id);
-    if (existing.ok() && existing->has_value() && (*existing)->state != "rejected") continue;
     auto group = fetch_actor(group_id);
     if (!group) {
       spdlog::warn("bridge {}: cannot fetch the group {}: {}", bridge.name, group_id, group.error());
       continue;
     }
+    ap::RemoteGroup info = ap::classify_remote_group(*group, handle.substr(1));
+    if (bridge.fediverse.group_kind)
+      if (auto kind = ap::parse_remote_group_kind(*bridge.fediverse.group_kind)) info.kind = *kind;
+    {
+      std::lock_guard lock(groups_mu_);
+      remote_groups_[bridge.name] = group_id;
+      remote_group_info_[bridge.name] = info;
+    }
+    // Kept, so the next start routes the group's announces before WebFinger has answered again.
+    WriteBatch kept = store_.batch();
+    kept.put(Family::meta, "remote-group/" + bridge.name, group_id);
+    kept.put(Family::meta, "remote-group-info/" + bridge.name,
+             json{{"id", group_id}, {"handle", info.handle}, {"kind", ap::to_string(info.kind)}, {"locked", info.locked}}.dump());
+    if (Status s = store_.write(kept); !s.ok()) spdlog::warn("bridge {}: {}", bridge.name, s.error());
+    spdlog::info("bridge {}: the group {} ({}) is a {}{}", bridge.name, handle, group_id, ap::to_string(info.kind),
+                 info.locked ? ", locked (its moderators approve follows)" : "");
+    auto existing = social_.following(service.key, group_id);
+    if (existing.ok() && existing->has_value() && (*existing)->state != "rejected") continue;
     std::string follow_id = actors_.id(service) + "/follow/" + ap::stable_id(group_id);
     json follow = {{"@context", "https://www.w3.org/ns/activitystreams"},
                    {"id", follow_id},
@@ -265,11 +287,28 @@ void FediverseService::follow_remote_groups() {
                    {"to", {group_id}}};
     ap::Follower target{group_id, ap::string_member(*group, "inbox"), "", "", clock_()};
     WriteBatch batch = store_.batch();
-    social_.set_following(batch, service.key, {group_id, follow_id, "pending"});
+    social_.set_following(batch, service.key, {group_id, follow_id, "pending", clock_()});
     outbox_.publish(batch, service, follow, {target});
     if (Status s = store_.write(batch); !s.ok()) spdlog::error("bridge {}: {}", bridge.name, s.error());
     else spdlog::info("bridge {}: following the group {} ({})", bridge.name, handle, group_id);
   }
+}
+
+std::optional<ap::RemoteGroup> FediverseService::remote_group(const std::string& bridge) const {
+  {
+    std::lock_guard lock(groups_mu_);
+    if (auto it = remote_group_info_.find(bridge); it != remote_group_info_.end()) return it->second;
+  }
+  auto kept = store_.get(Family::meta, "remote-group-info/" + bridge);  // told by an earlier run
+  if (!kept.ok() || !kept->has_value()) return std::nullopt;
+  json j = json::parse(**kept, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  ap::RemoteGroup g;
+  g.id = j.value("id", "");
+  g.handle = j.value("handle", "");
+  g.kind = ap::parse_remote_group_kind(j.value("kind", "")).value_or(ap::RemoteGroupKind::boost);
+  g.locked = j.value("locked", false);
+  return g;
 }
 
 std::map<std::string, std::string> FediverseService::remote_group_ids() const {

@@ -21,6 +21,7 @@
 #include "protocols/activitypub/local_actors.h"
 #include "protocols/activitypub/outbox.h"
 #include "protocols/activitypub/public_key.h"
+#include "protocols/activitypub/remote_group.h"
 #include "protocols/activitypub/remote_keys.h"
 #include "protocols/activitypub/social_graph.h"
 #include "protocols/net/http_client.h"
@@ -51,6 +52,9 @@ class FediverseService {
 
   // The ids of the remote groups the bridges follow, by bridge name (resolved by start()).
   std::map<std::string, std::string> remote_group_ids() const;
+  // What kind of group a bridge follows (community, forum, boost) and whether it is locked, as
+  // told at start (or by an earlier run); nullopt before it was ever resolved.
+  std::optional<activitypub::RemoteGroup> remote_group(const std::string& bridge) const;
   // Where to deliver to a remote actor, from its actor document (both cached for an hour).
   Result<activitypub::Follower> recipient(const std::string& actor_id);
   // A member's name and handle for the attribution line on Bluesky.
@@ -82,6 +86,7 @@ class FediverseService {
   Status sign_request(HttpRequest& request, const Url& url, const std::string& actor_key,
                       activitypub::SignatureScheme scheme);
   void follow_remote_groups();
+  void register_group_metrics();
   // Whether `host` (or a domain it is under) is in fediverse.blocked_domains.
   bool domain_blocked(const std::string& host) const;
   Result<activitypub::PrivateKey> private_key(const std::string& actor_key);
@@ -104,6 +109,7 @@ class FediverseService {
   std::map<std::string, activitypub::PrivateKey> private_keys_;  // parsed once per actor
   mutable std::mutex groups_mu_;
   std::map<std::string, std::string> remote_groups_;  // bridge -> group id
+  std::map<std::string, activitypub::RemoteGroup> remote_group_info_;  // bridge -> what it is
   // WebFinger answers by lowercased acct: (when asked, actor id or "" when it named none).
   std::mutex webfinger_mu_;
   std::map<std::string, std::pair<std::int64_t, std::string>> webfinger_;

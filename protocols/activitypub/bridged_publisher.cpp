@@ -12,6 +12,7 @@
 #include "protocols/activitypub/group_policy.h"
 #include "protocols/activitypub/hashtag_link.h"
 #include "protocols/activitypub/note_render.h"
+#include "protocols/activitypub/stable_id.h"
 
 namespace causeway::activitypub {
 namespace {
@@ -105,6 +106,55 @@ std::optional<std::string> BridgedPublisher::group_refuses(const BridgeConfig& b
   return std::nullopt;
 }
 
+void BridgedPublisher::address_group(const BridgeConfig& bridge, NoteContext& context) const {
+  if (!bridge.fediverse.group || !d_.remote_group) return;
+  auto group = d_.remote_group(bridge.name);
+  if (!group || group->id != context.group) {
+    context.group_in_to = true;
+    return;
+  }
+  // Lemmy takes a comment from anyone when the community is in to/cc or audience
+  // (crates/apub/src/activities/create_or_update/comment.rs); boost groups and Friendica forums
+  // pass on only what mentions them.
+  context.group_in_to = group->kind == RemoteGroupKind::community;
+  context.group_mention = group_mention_text(*group).value_or("");
+}
+
+std::optional<StepOutcome> BridgedPublisher::await_group_follow(const BridgeConfig& bridge, const LocalActor& from,
+                                                                 const Event& event) {
+  constexpr std::int64_t kRecheckUs = 30'000'000, kBoundUs = 24LL * 3600 * 1'000'000;
+  if (!bridge.fediverse.group || !d_.remote_group) return std::nullopt;
+  auto group = d_.remote_group(bridge.name);
+  if (!group || group->kind != RemoteGroupKind::boost || !group->locked) return std::nullopt;
+  auto f = d_.social.following(from.key, group->id);
+  if (!f) return StepOutcome{Step::retry, f.error(), std::nullopt};
+  std::int64_t now = d_.clock();
+  if (f->has_value() && (*f)->state == "accepted") return std::nullopt;
+  if (f->has_value() && (*f)->state == "rejected")
+    return StepOutcome{Step::give_up, "the group " + group->id + " rejected " + d_.actors.id(from) + "'s follow", std::nullopt};
+  if (now - event.received_at_us > kBoundUs)
+    return StepOutcome{Step::give_up, "the locked group " + group->id + " did not accept " + d_.actors.id(from) +
+                                          "'s follow within a day", std::nullopt};
+  std::string waiting = "waiting for the locked group " + group->id + " to accept " + d_.actors.id(from) + "'s follow";
+  WriteBatch batch = d_.store.batch();
+  if (!f->has_value()) {
+    auto target = d_.recipient(group->id);
+    if (!target) return StepOutcome{Step::retry, "cannot reach the group " + group->id + ": " + target.error(), std::nullopt};
+    std::string follow_id = d_.actors.id(from) + "/follow/" + stable_id(group->id);
+    json follow = {{"@context", "https://www.w3.org/ns/activitystreams"}, {"id", follow_id}, {"type", "Follow"},
+                   {"actor", d_.actors.id(from)}, {"object", group->id}, {"to", {group->id}}};
+    d_.social.set_following(batch, from.key, {group->id, follow_id, "pending", now});
+    d_.outbox.publish(batch, from, follow, {*target});
+  }
+  // Held, so `causeway why` and `status` show what it waits for (the job's own batch is dropped
+  // on wait); said once, not at every recheck.
+  auto about = d_.router.decisions().about(event.origin.activity_id);
+  if (!about.ok() || about->empty() || about->back().reason != waiting)
+    d_.router.decisions().record(batch, Decision{event.origin.activity_id, bridge.name, Outcome::held, waiting, "", event.id, now});
+  if (Status s = d_.store.write(batch); !s.ok()) return StepOutcome{Step::retry, s.error(), std::nullopt};
+  return StepOutcome{Step::wait, waiting, now + kRecheckUs};
+}
+
 Status BridgedPublisher::publish_to_group(WriteBatch& batch, const BridgeConfig& bridge, const LocalActor& from,
                                          const json& activity, const std::vector<std::string>& extra_actors,
                                          bool to_members) {
@@ -162,12 +212,14 @@ StepOutcome BridgedPublisher::reply(const BridgeConfig& bridge, const Event& eve
   }
   const LocalActor& from = **person;
   if (auto refused = group_refuses(bridge, from)) return {Step::give_up, *refused, std::nullopt};
+  if (auto waiting = await_group_follow(bridge, from, event)) return *waiting;
   std::string actor_id = d_.actors.id(from);
   NoteContext context = note_context(event);
   context.actor_id = actor_id;
   context.followers = d_.actors.followers(from);
   context.note_id = bridged_object_id(actor_id, event.origin.object.id);
   context.group = group;
+  address_group(bridge, context);
   context.in_reply_to = in_reply_to;
   context.parent_author = parent_author;
   auto rendered = render_note(event, context);
@@ -222,6 +274,7 @@ StepOutcome BridgedPublisher::update(const BridgeConfig& bridge, const Event& ev
   context.followers = d_.actors.followers(from);
   context.note_id = **note_id;
   context.group = group_id(bridge);
+  address_group(bridge, context);
   if (std::string answered = string_member(previous, "inReplyTo"); !answered.empty()) {
     context.in_reply_to = answered;
     if (auto pc = idmap_.bluesky_copy(answered); pc.ok() && pc->has_value()) context.parent_author = (*pc)->author;

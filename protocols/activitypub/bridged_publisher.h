@@ -23,6 +23,7 @@
 #include "protocols/activitypub/local_actors.h"
 #include "protocols/activitypub/note_render.h"
 #include "protocols/activitypub/outbox.h"
+#include "protocols/activitypub/remote_group.h"
 #include "protocols/activitypub/social_graph.h"
 #include "storage/store.h"
 
@@ -48,6 +49,9 @@ struct BridgedPublisherDeps {
   // The fediverse actor id of "user@host" (WebFinger), for mentions of Bridgy Fed's bridged
   // fediverse accounts; empty: such mentions link to their Bluesky profile.
   std::function<std::optional<std::string>(const std::string& acct)> fediverse_actor = {};
+  // What a bridge's followed group is (community, forum, boost; locked or not); empty or nullopt:
+  // treated as a community (addressed, not mentioned).
+  std::function<std::optional<RemoteGroup>(const std::string& bridge)> remote_group = {};
 };
 
 class BridgedPublisher final : public BridgeWriter {
@@ -82,6 +86,11 @@ class BridgedPublisher final : public BridgeWriter {
   std::vector<std::string> reachable(const std::vector<std::string>& named, const std::string& parent_author,
                                      const std::string& note_id);
   std::optional<std::string> group_refuses(const BridgeConfig& bridge, const LocalActor& from) const;
+  // How the Note must name and address the bridge's followed group for it to pass it on.
+  void address_group(const BridgeConfig& bridge, NoteContext& context) const;
+  // A locked boost group passes on only its followers' posts: `from` follows it first, and its
+  // post waits for the Accept (a day at most). nullopt: go ahead.
+  std::optional<StepOutcome> await_group_follow(const BridgeConfig& bridge, const LocalActor& from, const Event& event);
   // The lookups the Note renderer asks: mentioned accounts, quoted posts, blobs.
   NoteContext note_context(const Event& event);
   bool handle_blocked(const BridgeConfig& bridge, const std::string& handle) const;

@@ -148,7 +148,7 @@ Result<RenderedNote> render_note(const Event& e, const NoteContext& c) {
   std::string published = iso8601_utc(e.created_at_us ? e.created_at_us : e.received_at_us);
   json to = json::array({kPublic});
   json cc = json::array({c.followers});
-  if (!c.group.empty()) cc.push_back(c.group);
+  if (!c.group.empty()) (c.group_in_to ? to : cc).push_back(c.group);
   auto notify = [&](const std::string& actor) {
     if (actor.empty() || std::find(out.recipients.begin(), out.recipients.end(), actor) != out.recipients.end()) return;
     out.recipients.push_back(actor);
@@ -190,6 +190,25 @@ Result<RenderedNote> render_note(const Event& e, const NoteContext& c) {
     if (!m) continue;
     tags.push_back({{"type", "Mention"}, {"href", m->href}, {"name", "@" + m->handle}});
     if (m->remote) notify(m->href);
+  }
+
+  if (!c.group.empty() && !c.group_mention.empty()) {
+    bool named = false;
+    for (const auto& t : tags) named = named || (string_member(t, "type") == "Mention" && string_member(t, "href") == c.group);
+    if (!named) {
+      // Opening the text, as a reply typed in Mastodon or Friendica starts with its mentions.
+      tags.push_back({{"type", "Mention"}, {"href", c.group}, {"name", c.group_mention}});
+      std::string sigil = c.group_mention.substr(0, 1), name = c.group_mention.substr(1, c.group_mention.find('@', 1) - 1);
+      auto escaped = [](const std::string& in) {
+        std::string out;
+        for (char ch : in) out += ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '&' ? "&amp;" : ch == '"' ? "&quot;" : std::string(1, ch);
+        return out;
+      };
+      std::string link = "<span class=\"h-card\" translate=\"no\"><a href=\"" + escaped(c.group) +
+                         "\" class=\"u-url mention\">" + sigil + "<span>" + escaped(name) + "</span></a></span> ";
+      if (html.rfind("<p>", 0) == 0) html.insert(3, link);
+      else html = "<p>" + link + "</p>" + html;
+    }
   }
 
   auto at = parse_at_uri(e.origin.object.id);

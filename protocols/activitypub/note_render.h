@@ -34,6 +34,11 @@ struct NoteContext {
   std::string followers;  // its followers collection
   std::string note_id;    // bridged_object_id(actor_id, the post's at-uri)
   std::string group;      // the group it goes to ("" for none): cc'd and named as `audience`
+  // How the Note names the group so that it passes the Note on ("@name@host" for a boost group,
+  // "!name@host" for a Friendica forum): a Mention tag and the handle opening the text. Empty: not
+  // named (hosted groups, Lemmy communities).
+  std::string group_mention;
+  bool group_in_to = false;  // the group in `to` as well (Lemmy communities look there)
   std::optional<std::string> in_reply_to;  // the fediverse post it answers
   std::string parent_author;               // that post's author, cc'd so they are notified
   std::string tag_base{"https://bsky.app/hashtag/"};  // where hashtags link (hashtag_link.h)

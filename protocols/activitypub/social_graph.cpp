@@ -78,7 +78,7 @@ bool SocialGraph::is_follower(const std::string& local_key, const std::string& a
 
 void SocialGraph::set_following(WriteBatch& batch, const std::string& local_key, const Following& f) {
   batch.put(Family::social, key('g', local_key, f.target),
-            json{{"target", f.target}, {"follow", f.follow_id}, {"state", f.state}}.dump());
+            json{{"target", f.target}, {"follow", f.follow_id}, {"state", f.state}, {"since_us", f.since_us}}.dump());
 }
 
 Result<std::optional<Following>> SocialGraph::following(const std::string& local_key, const std::string& target) const {
@@ -87,14 +87,16 @@ Result<std::optional<Following>> SocialGraph::following(const std::string& local
   if (!v->has_value()) return std::optional<Following>();
   json j = json::parse(**v, nullptr, false);
   if (!j.is_object()) return make_error("stored follow of " + target + " is damaged");
-  return std::optional<Following>(Following{j.value("target", ""), j.value("follow", ""), j.value("state", "")});
+  return std::optional<Following>(
+      Following{j.value("target", ""), j.value("follow", ""), j.value("state", ""), j.value("since_us", std::int64_t{0})});
 }
 
 Result<std::vector<Following>> SocialGraph::all_following(const std::string& local_key) const {
   std::vector<Following> out;
   Status s = store_.scan(Family::social, key('g', local_key), [&](std::string_view, std::string_view value) {
     json j = json::parse(value.begin(), value.end(), nullptr, false);
-    if (j.is_object()) out.push_back({j.value("target", ""), j.value("follow", ""), j.value("state", "")});
+    if (j.is_object())
+      out.push_back({j.value("target", ""), j.value("follow", ""), j.value("state", ""), j.value("since_us", std::int64_t{0})});
     return true;
   });
   if (!s.ok()) return Error{s.error()};

@@ -23,6 +23,7 @@ struct Following {
   std::string target;
   std::string follow_id;
   std::string state;  // pending, accepted, rejected
+  std::int64_t since_us = 0;  // when the Follow was sent (0: not recorded by older versions)
 };
 
 class SocialGraph {

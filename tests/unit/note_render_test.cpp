@@ -295,3 +295,40 @@ TEST_CASE("what is not a post is refused with a reason", "[note render]") {
   NoteContext empty;
   CHECK_FALSE(render_note(post, empty).ok());
 }
+
+TEST_CASE("a reply into a followed group names it the way that group's software passes posts on", "[note render]") {
+  Event e = fixture_event("docs-reply.json");
+  Lookups lookups;
+  NoteContext c = context_for(e, lookups);
+  SECTION("a Lemmy community: in to and audience, not mentioned") {
+    c.group_in_to = true;
+    auto r = render_note(e, c);
+    REQUIRE(r.ok());
+    CHECK(std::find(r->note["to"].begin(), r->note["to"].end(), kGroup) != r->note["to"].end());
+    CHECK(r->note["audience"] == kGroup);
+    CHECK(tags_of_type(r->note, "Mention").empty());
+  }
+  SECTION("a boost group: a Mention tag and the handle opening the text") {
+    c.group_mention = "@news@groups.example";
+    auto r = render_note(e, c);
+    REQUIRE(r.ok());
+    auto mentions = tags_of_type(r->note, "Mention");
+    REQUIRE(mentions.size() == 1);
+    CHECK(mentions[0]["href"] == kGroup);
+    CHECK(mentions[0]["name"] == "@news@groups.example");
+    std::string html = r->note["content"];
+    CHECK(html.rfind("<p><span class=\"h-card\" translate=\"no\"><a href=\"https://groups.example/c/news\" class=\"u-url "
+                     "mention\">@<span>news</span></a></span> ",
+                     0) == 0);
+    CHECK(r->create["object"]["content"] == html);
+  }
+  SECTION("a Friendica forum: the !forum mention") {
+    c.group_mention = "!news@groups.example";
+    auto r = render_note(e, c);
+    REQUIRE(r.ok());
+    auto mentions = tags_of_type(r->note, "Mention");
+    REQUIRE(mentions.size() == 1);
+    CHECK(mentions[0]["name"] == "!news@groups.example");
+    CHECK(contains(r->note["content"], ">!<span>news</span></a>"));
+  }
+}
