@@ -318,3 +318,82 @@ test("lemmy: moderators remove posts and ban people", async () => {
   assert.match(refused.json.error, /400/);
   assert.ok((await call(peer1.origin, "GET", "/control/group-refused?group=tech")).some((r) => r.actor === a.erin.id && r.reason === "banned"));
 });
+
+test("boostbot: boosts notes that mention it, by URL; forwards the author's Update and Delete", async () => {
+  const news = await call(peer1.origin, "POST", "/control/groups", { name: "news", kind: "boostbot", announceBy: "url" });
+  await followAccepted(peer1, "alice", news.id);
+  await followAccepted(peer2, "bob", news.id);
+  const post = await call(peer2.origin, "POST", "/control/post", {
+    actor: "carol",
+    to: [PUBLIC],
+    cc: [news.id],
+    content: `<p><a href="${news.id}">@news</a> look</p>`,
+    mentions: [news.id],
+  });
+  const webUrl = `${peer2.origin}/@carol/${post.note.split("/").pop()}`;
+  const boost = await arrives(peer1, "alice", (r) => r.type === "Announce" && r.object === webUrl, "Announce(url)");
+  assert.equal(boost.raw.actor, news.id);
+  assert.deepEqual(boost.raw.to, PUBLIC);
+  assert.deepEqual(boost.raw.cc, [a.carol.id, news.followers]);
+  assert.match(boost.raw.id, new RegExp(`^${news.id}/statuses/[0-9a-f-]{36}/activity$`));
+  // carol, the author, gets the boost too; the web url serves the note with its real id.
+  await arrives(peer2, "carol", (r) => r.type === "Announce" && r.id === boost.raw.id, "Announce to the author");
+  const byUrl = await (await fetch(webUrl, { headers: { Accept: "application/activity+json" } })).json();
+  assert.equal(byUrl.id, post.note);
+  assert.equal(byUrl.url, webUrl);
+  const item = await threadItem(peer1, "news", post.note);
+  assert.deepEqual(item.mentions, [news.id]);
+  await eventually(async () => assert.equal((await threadItem(peer1, "news", post.note)).announced, true));
+
+  // carol edits: the Update is forwarded, as received, signed by the group.
+  const update = await call(peer2.origin, "POST", "/control/update", { actor: "carol", note: post.note, content: "<p>edited</p>" });
+  const fwdUpdate = await eventually(async () => {
+    const list = await call(peer1.origin, "GET", "/control/received?actor=alice");
+    const found = list.find((e) => e.id === update.activity);
+    assert.ok(found, "no forwarded Update");
+    return found;
+  });
+  assert.equal(fwdUpdate.signature.key_id, `${news.id}#main-key`);
+  const atGroup = (await call(peer1.origin, "GET", "/control/received?actor=news")).find((e) => e.id === update.activity);
+  assert.deepEqual(fwdUpdate.raw, atGroup.raw);
+  assert.equal((await threadItem(peer1, "news", post.note)).content, "<p>edited</p>");
+
+  // carol deletes: the Delete is forwarded as received, then the boost is undone.
+  const del = await call(peer2.origin, "POST", "/control/delete", { actor: "carol", note: post.note });
+  const fwd = await eventually(async () => {
+    const list = await call(peer1.origin, "GET", "/control/received?actor=alice");
+    const found = list.find((e) => e.id === del.activity);
+    assert.ok(found, "no forwarded Delete");
+    return found;
+  });
+  assert.equal(fwd.signature.verified, true);
+  assert.equal(fwd.signature.key_id, `${news.id}#main-key`);
+  assert.equal(fwd.raw.actor, a.carol.id);
+  const delAtGroup = (await call(peer1.origin, "GET", "/control/received?actor=news")).find((e) => e.id === del.activity);
+  assert.deepEqual(fwd.raw, delAtGroup.raw);
+  const undo = await arrives(peer1, "alice", (r) => r.type === "Undo" && r.actor === news.id, "Undo(Announce)");
+  assert.equal(undo.raw.id, `${news.id}#announces/${boost.raw.id.split("/").at(-2)}/undo`);
+  assert.equal(undo.raw.object.id, boost.raw.id);
+  assert.equal(undo.raw.object.type, "Announce");
+  assert.equal((await threadItem(peer1, "news", post.note)).deleted, true);
+});
+
+test("boostbot: a locked Person bot boosts only accepted followers, by id", async () => {
+  const club = await call(peer1.origin, "POST", "/control/groups", { name: "club", kind: "boostbot", locked: true, actorType: "Person" });
+  const doc = await call(peer2.origin, "GET", `/control/object?url=${encodeURIComponent(club.id)}`);
+  assert.equal(doc.type, "Person");
+  assert.equal(doc.manuallyApprovesFollowers, true);
+  await call(peer2.origin, "POST", "/control/follow", { actor: "bob", target: club.id });
+  await eventually(async () => assert.equal((await call(peer1.origin, "GET", "/control/group-requests?group=club")).length, 1));
+  await call(peer1.origin, "POST", "/control/group-approve", { group: "club", actor: a.bob.id });
+  await eventually(async () =>
+    assert.equal((await call(peer2.origin, "GET", "/control/following?actor=bob")).find((f) => f.target === club.id)?.state, "accepted"),
+  );
+  const outsider = await call(peer2.origin, "POST", "/control/post", { actor: "carol", to: [PUBLIC], cc: [club.id], content: "<p>hi club</p>", mentions: [club.id] });
+  const member = await call(peer2.origin, "POST", "/control/post", { actor: "bob", to: [PUBLIC], cc: [club.id], content: "<p>hi club</p>", mentions: [club.id] });
+  const boost = await arrives(peer2, "bob", (r) => r.type === "Announce" && r.actor === club.id, "Announce(id)");
+  assert.equal(boost.raw.object, member.note);
+  const refused = await call(peer1.origin, "GET", "/control/group-refused?group=club");
+  assert.ok(refused.some((r) => r.id === outsider.activity && /locked/.test(r.reason)), JSON.stringify(refused));
+  assert.equal((await threadItem(peer1, "club", outsider.note)).announced, false);
+});
