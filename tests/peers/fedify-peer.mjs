@@ -1108,7 +1108,8 @@ async function deleteActor(body) {
   });
   await remember(name, del);
   const inboxes = [...(actor.deliveredTo ?? [])];
-  const recipients = inboxes.map((inbox) => ({ id: null, inboxId: new URL(inbox) }));
+  // Fedify skips recipients without an id; only the inbox matters here, so it stands in for one.
+  const recipients = inboxes.map((inbox) => ({ id: new URL(inbox), inboxId: new URL(inbox) }));
   if (recipients.length > 0) await sendOrFail(name, recipients, del);
   const now = Temporal.Now.instant().round({ smallestUnit: "millisecond" });
   actor.deleted = now;

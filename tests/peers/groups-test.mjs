@@ -397,3 +397,76 @@ test("boostbot: a locked Person bot boosts only accepted followers, by id", asyn
   assert.ok(refused.some((r) => r.id === outsider.activity && /locked/.test(r.reason)), JSON.stringify(refused));
   assert.equal((await threadItem(peer1, "club", outsider.note)).announced, false);
 });
+
+test("friendica: the forum relays members' !mentions and every public reply in the thread", async () => {
+  const forum = await call(peer1.origin, "POST", "/control/groups", { name: "forum", kind: "friendica" });
+  const host = new URL(peer1.origin).host;
+  await followAccepted(peer1, "alice", forum.id);
+  await followAccepted(peer2, "bob", forum.id);
+  const post = await call(peer2.origin, "POST", "/control/post", {
+    actor: "bob",
+    to: [PUBLIC],
+    cc: [forum.id],
+    content: `<p><a href="${forum.id}">!forum</a> hello forum</p>`,
+    mentions: [{ href: forum.id, name: `!forum@${host}` }],
+  });
+  const relay = await arrives(peer1, "alice", (r) => r.type === "Announce" && r.object === post.note, "Announce of the post");
+  assert.equal(relay.raw.actor, forum.id);
+  assert.deepEqual(relay.raw.to, [PUBLIC, a.bob.id]);
+  assert.equal(relay.raw.cc, forum.followers);
+  assert.equal(relay.raw.audience, forum.id);
+  assert.match(relay.raw.id, new RegExp(`^${peer1.origin}/objects/[0-9a-f-]{36}$`));
+  assert.equal(relay.raw.instrument.type, "Service");
+  const item = await threadItem(peer1, "forum", post.note);
+  assert.deepEqual(item.mentions, [forum.id]);
+
+  // carol is no member: her top-level post is not taken; her public reply in bob's thread is relayed.
+  const outsider = await call(peer2.origin, "POST", "/control/post", {
+    actor: "carol",
+    to: [PUBLIC],
+    cc: [forum.id],
+    content: "<p>!forum spam</p>",
+    mentions: [{ href: forum.id, name: `!forum@${host}` }],
+  });
+  const reply = await call(peer2.origin, "POST", "/control/post", {
+    actor: "carol",
+    to: [PUBLIC, a.bob.id],
+    cc: [forum.id],
+    content: "<p>a reply</p>",
+    inReplyTo: post.note,
+  });
+  const relayedReply = await arrives(peer1, "alice", (r) => r.type === "Announce" && r.object === reply.note, "Announce of the reply");
+  assert.deepEqual(relayedReply.raw.to, [PUBLIC, a.carol.id]);
+  const replyItem = await threadItem(peer1, "forum", reply.note);
+  assert.equal(replyItem.inReplyTo, post.note);
+  assert.equal(replyItem.actor, a.carol.id);
+  await eventually(async () => assert.equal((await threadItem(peer1, "forum", reply.note)).announced, true));
+  const thread = await call(peer1.origin, "GET", "/control/group-thread?group=forum");
+  assert.equal(thread.find((e) => e.id === outsider.note), undefined);
+  const refused = await call(peer1.origin, "GET", "/control/group-refused?group=forum");
+  assert.ok(refused.some((r) => r.id === outsider.activity && /members/.test(r.reason)), JSON.stringify(refused));
+  // A member's post without the mention is stored but not relayed.
+  const plain = await call(peer2.origin, "POST", "/control/post", { actor: "bob", to: [PUBLIC], cc: [forum.id], content: "<p>no mention</p>" });
+  assert.equal((await threadItem(peer1, "forum", plain.note)).announced, false);
+});
+
+test("delete-actor: the Delete goes to every inbox the actor delivered to, then the actor is 410", async () => {
+  const tech = await call(peer1.origin, "POST", "/control/groups", { name: "tech", kind: "lemmy" });
+  const fred = await call(peer2.origin, "POST", "/control/actors", { name: "fred" });
+  await followAccepted(peer2, "fred", tech.id);
+  await call(peer2.origin, "POST", "/control/post", { actor: "fred", to: [a.dora.id], content: "<p>hi dora</p>" });
+  const result = await call(peer2.origin, "POST", "/control/delete-actor", { actor: "fred" });
+  assert.equal(result.activity, `${fred.id}#delete`);
+  assert.deepEqual([...result.delivered_to].sort(), [tech.inbox, a.dora.inbox].sort());
+  for (const [who, actor] of [["tech", tech], ["dora", a.dora]]) {
+    const got = await arrives(peer1, who, (r) => r.type === "Delete" && r.id === result.activity, `Delete(actor) at ${actor.id}`);
+    assert.equal(got.raw.object, fred.id);
+    assert.equal(got.raw.actor, fred.id);
+  }
+  const gone = await fetch(fred.id, { headers: { Accept: "application/activity+json" } });
+  assert.equal(gone.status, 410);
+  assert.equal((await gone.json()).type, "Tombstone");
+  const wf = await fetch(`${peer2.origin}/.well-known/webfinger?resource=acct:fred@${new URL(peer2.origin).host}`);
+  assert.equal(wf.status, 404);
+  assert.equal((await request(peer2.origin, "POST", "/control/post", { actor: "fred", content: "<p>x</p>" })).status, 409);
+});
