@@ -912,6 +912,7 @@ async function post(body) {
   const sensitive = optionalBoolean(body.sensitive, "sensitive");
   const title = optionalString(body.title, "title");
   const audience = body.audience == null ? null : requireUrl(body.audience, "audience");
+  const webUrl = optionalBoolean(body.webUrl, "webUrl") ?? false;
   const ctx = context();
   const actorUri = ctx.getActorUri(name);
 
@@ -923,9 +924,10 @@ async function post(body) {
   const Type = title == null ? Note : Page;
   const note = new Type({
     id: noteId,
-    // The web page, as Mastodon's `url` (/@name/<id>) differs from the id (/users/name/statuses/<id>);
-    // GET on it with an ActivityPub Accept serves the same document (see webNote).
-    url: new URL(`/@${name}/${uuid}`, origin),
+    // With webUrl the `url` is a web page, as Mastodon's (/@name/<id>) differs from its id
+    // (/users/name/statuses/<id>); GET on it serves the same document (see webNote). Without it
+    // the url is the id, as before (the bridge links to the url, and tests expect the id there).
+    url: webUrl ? new URL(`/@${name}/${uuid}`, origin) : noteId,
     name: title,
     audience,
     attribution: actorUri,
@@ -954,6 +956,7 @@ async function post(body) {
   notes.set(noteId.href, { name, note, language, recipients, preferSharedInbox, deleted: null });
   return {
     note: noteId.href,
+    url: note.url.href,
     activity: create.id.href,
     delivered_to: await deliver(name, recipients, create, preferSharedInbox),
     skipped,

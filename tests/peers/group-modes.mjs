@@ -383,6 +383,15 @@ export function createGroups(peer) {
    *   (send_ban_from_community: the banned user is an extra inbox of send_activity_in_community).
    */
   async function moderate(body) {
+    try {
+      return await moderateOrFail(body);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(502, String(error?.message ?? error));
+    }
+  }
+
+  async function moderateOrFail(body) {
     const name = body.group;
     const g = groupOf(name);
     if (g.kind !== "lemmy") throw new HttpError(400, "group-moderate is for lemmy groups");

@@ -329,8 +329,10 @@ test("boostbot: boosts notes that mention it, by URL; forwards the author's Upda
     cc: [news.id],
     content: `<p><a href="${news.id}">@news</a> look</p>`,
     mentions: [news.id],
+    webUrl: true,
   });
   const webUrl = `${peer2.origin}/@carol/${post.note.split("/").pop()}`;
+  assert.equal(post.url, webUrl);
   const boost = await arrives(peer1, "alice", (r) => r.type === "Announce" && r.object === webUrl, "Announce(url)");
   assert.equal(boost.raw.actor, news.id);
   assert.deepEqual(boost.raw.to, PUBLIC);
