@@ -278,6 +278,9 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
     case EventKind::post:
     case EventKind::reply:
       route = by_group(event.audience.group);
+      // A followed group's own post (a boost group's channel writing itself).
+      if (!route)
+        if (auto own = by_group(event.actor.id); own && own->bridge->fediverse.group) route = own;
       if (!route && event.thread.parent) route = by_mapped_ap(event.thread.parent->id);
       op = JobOp::post;
       break;

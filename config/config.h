@@ -102,7 +102,11 @@ struct MirrorConfig {
   std::optional<std::vector<LabelRuleConfig>> labels;
   // The self-label for media marked sensitive that no rule labelled; "" for none.
   std::string sensitive_media_label = "graphic-media";
+  // For a followed group: how many of its recent posts (from its outbox) are mirrored when it
+  // accepts the bridge's follow, or the bridge starts for the first time; each once, oldest first.
+  int backfill = 0;
 };
+inline constexpr int kMaxBackfill = 100;
 
 // Who is never bridged: fediverse domains (subdomains included) and Bluesky accounts by DID or
 // handle.

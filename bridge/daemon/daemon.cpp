@@ -149,6 +149,8 @@ int run_daemon(const DaemonOptions& options) {
   BridgedActors bridged(**store, fediverse->actors(), bluesky->identities(), writer_http, now_us);
   if (Status loaded = bridged.load(); !loaded.ok()) spdlog::error("bridged actors: {}", loaded.error());
   for (const auto& [bridge, group] : fediverse->remote_group_ids()) router.set_group_id(bridge, group);
+  // A group whose server answers only later is routed from then on.
+  fediverse->on_group_resolved([&router](const std::string& bridge, const std::string& group) { router.set_group_id(bridge, group); });
   if (Status bound = server.bind(config.server.listen); !bound.ok()) {
     spdlog::error("cannot start: {}", bound.error());
     return kExitFailed;

@@ -87,7 +87,8 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
                            [this](const std::string& actor_id) {
                              std::lock_guard lock(listener_mu_);
                              if (actor_updated_) actor_updated_(actor_id);
-                           }}),
+                           },
+                           [this] { wake_group_loop(); }}),
       deliverer_(queue_, http_,
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
                    return sign_request(r, url, actor_key, scheme);
@@ -118,9 +119,16 @@ void FediverseService::start() {
   }
   deliverer_.start();
   follow_remote_groups();
+  if (!group_thread_.joinable()) group_thread_ = std::thread([this] { group_loop(); });
 }
 
 void FediverseService::stop() {
+  {
+    std::lock_guard lock(loop_mu_);
+    loop_stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (group_thread_.joinable()) group_thread_.join();
   deliverer_.stop();
   remote_keys_.stop();
 }
@@ -244,10 +252,14 @@ Result<std::string> FediverseService::webfinger_uncached(const std::string& acct
   return causeway::webfinger_actor(http_, acct, config_.allow_private_addresses);
 }
 
-void FediverseService::follow_remote_groups() {
+void FediverseService::follow_remote_groups(bool only_unresolved) {
   const ap::LocalActor& service = actors_.service();
   for (const auto& bridge : config_.bridges) {
     if (!bridge.fediverse.group) continue;
+    if (only_unresolved) {
+      std::lock_guard lock(groups_mu_);
+      if (remote_groups_.count(bridge.name)) continue;
+    }
     const std::string& handle = *bridge.fediverse.group;  // "@name@host" or "!name@host"
     auto resolved = webfinger_uncached(handle.substr(1));  // asked again on every try, never cached
     if (!resolved) {
@@ -263,11 +275,14 @@ void FediverseService::follow_remote_groups() {
     ap::RemoteGroup info = ap::classify_remote_group(*group, handle.substr(1));
     if (bridge.fediverse.group_kind)
       if (auto kind = ap::parse_remote_group_kind(*bridge.fediverse.group_kind)) info.kind = *kind;
+    std::function<void(const std::string&, const std::string&)> tell;
     {
       std::lock_guard lock(groups_mu_);
       remote_groups_[bridge.name] = group_id;
       remote_group_info_[bridge.name] = info;
+      tell = group_resolved_;
     }
+    if (tell) tell(bridge.name, group_id);
     // Kept, so the next start routes the group's announces before WebFinger has answered again.
     WriteBatch kept = store_.batch();
     kept.put(Family::meta, "remote-group/" + bridge.name, group_id);
@@ -389,28 +404,34 @@ Result<MemberProfile> FediverseService::member_profile(const std::string& actor_
   return member_profile_of(*doc, actor_id);
 }
 
-Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {
+Result<json, FetchFailure> FediverseService::fetch_document(const std::string& url) {
   HttpRequest request;
-  request.url = object_id;
+  request.url = url;
   request.headers = {{"Accept", "application/activity+json"}};
-  FetchResult r = http_.fetch(request, {}, [this](HttpRequest& req, const Url& url) {
-    if (Status s = sign_request(req, url, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
-      spdlog::warn("signing a fetch of {}: {}", url.to_string(), s.error());
+  FetchResult r = http_.fetch(request, {}, [this](HttpRequest& req, const Url& target) {
+    if (Status s = sign_request(req, target, "bridge", scheme_from(config_.signature_scheme)); !s.ok())
+      spdlog::warn("signing a fetch of {}: {}", target.to_string(), s.error());
   });
   if (!r.ok()) return FetchFailure{false, r.message};
   if (r.response.status == 404 || r.response.status == 410)
     return FetchFailure{true, "gone from its server (HTTP " + std::to_string(r.response.status) + ")"};
-  if (r.response.status != 200) return FetchFailure{false, object_id + ": HTTP " + std::to_string(r.response.status)};
+  if (r.response.status != 200) return FetchFailure{false, url + ": HTTP " + std::to_string(r.response.status)};
+  // Trusted only as its origin's word: a redirect to another host could put words in its mouth.
+  if (host_of_url(r.response.final_url) != host_of_url(url))
+    return FetchFailure{true, url + ": served from another host (" + host_of_url(r.response.final_url) + ")"};
   auto doc = ap::parse_as2(r.response.body);
-  if (!doc) return FetchFailure{true, object_id + ": " + doc.error()};
+  if (!doc) return FetchFailure{true, url + ": " + doc.error()};
+  return *doc;
+}
+
+Result<Event, FetchFailure> FediverseService::fetch_post(const std::string& object_id, const std::string& group_id, int depth) {
+  auto doc = fetch_document(object_id);
+  if (!doc) return doc.error();
   // A Mastodon boost may name a status by its web URL (/@user/1), which serves the document whose
   // id is /users/user/statuses/1: still that server's word about its own post.
   std::string doc_id = ap::id_of(*doc).value_or("");
   if (doc_id.empty() || host_of_url(doc_id) != host_of_url(object_id))
     return FetchFailure{true, object_id + ": the document has another id, on another host (" + doc_id + ")"};
-  // Trusted only as its origin's word: a redirect to another host could put words in its mouth.
-  if (host_of_url(r.response.final_url) != host_of_url(object_id))
-    return FetchFailure{true, object_id + ": served from another host (" + host_of_url(r.response.final_url) + ")"};
   std::string type = ap::string_member(*doc, "type");
   // FEP-1b12 groups announce their members' activities: a Create carries the post itself.
   if (type == "Create" && depth == 0) {

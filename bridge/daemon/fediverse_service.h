@@ -5,7 +5,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "bridge/base/clock.h"
 #include "bridge/base/metrics.h"
@@ -63,6 +65,13 @@ class FediverseService {
   // An announced Create is followed to its object (once); anything else that is not a post, or a
   // 404/410, is a permanent failure.
   Result<Event, FetchFailure> fetch_post(const std::string& object_id, const std::string& group_id, int depth = 0);
+  // An AS2 document fetched (signed as the service actor) from `url`, only as served by its own host.
+  Result<nlohmann::json, FetchFailure> fetch_document(const std::string& url);
+  // Mirrors the newest mirror.backfill posts of the bridge's followed group from its outbox, oldest
+  // first, once per group (group_backfill.cpp). Returns how many activities were taken in.
+  Result<int> backfill(const BridgeConfig& bridge, const std::string& group_id);
+  // `listener` hears of a remote group resolved after start (WebFinger answered late).
+  void on_group_resolved(std::function<void(const std::string& bridge, const std::string& group_id)> listener);
   // The actor id WebFinger gives for "user@host" (fetched through the outbound guard).
   Result<std::string> webfinger_actor(const std::string& acct);
   // The bridge's group as its actor presents it: a hosted group's from the config, a followed
@@ -85,7 +94,12 @@ class FediverseService {
   Result<nlohmann::json> actor_document(const std::string& actor_id);
   Status sign_request(HttpRequest& request, const Url& url, const std::string& actor_key,
                       activitypub::SignatureScheme scheme);
-  void follow_remote_groups();
+  // Resolves and follows the bridges' remote groups (only those never resolved, when asked).
+  void follow_remote_groups(bool only_unresolved = false);
+  // Every minute, or when a group answers the bridge's follow: groups not resolved yet are
+  // resolved, accepted ones are backfilled once.
+  void group_loop();
+  void wake_group_loop();
   void register_group_metrics();
   // Whether `host` (or a domain it is under) is in fediverse.blocked_domains.
   bool domain_blocked(const std::string& host) const;
@@ -110,6 +124,11 @@ class FediverseService {
   mutable std::mutex groups_mu_;
   std::map<std::string, std::string> remote_groups_;  // bridge -> group id
   std::map<std::string, activitypub::RemoteGroup> remote_group_info_;  // bridge -> what it is
+  std::function<void(const std::string&, const std::string&)> group_resolved_;  // guarded by groups_mu_
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool loop_stopping_ = false, loop_woken_ = false;  // guarded by loop_mu_
+  std::thread group_thread_;
   // WebFinger answers by lowercased acct: (when asked, actor id or "" when it named none).
   std::mutex webfinger_mu_;
   std::map<std::string, std::pair<std::int64_t, std::string>> webfinger_;

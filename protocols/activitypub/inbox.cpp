@@ -205,6 +205,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   }
   spdlog::info("inbox: {} {} from {} stored as event {}", view->type, view->id, view->actor, event.id);
   if (view->type == "Update" && view->object_id == view->actor && d_.actor_updated) d_.actor_updated(view->actor);
+  if (!forwarded && (view->type == "Accept" || view->type == "Reject") && d_.follow_answered) d_.follow_answered();
   d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "accepted"}}).inc();
   return {202, "accepted"};
 }

@@ -67,6 +67,9 @@ struct InboxDeps {
   // Told of each stored Update an actor sent of itself (its profile changed); on the request's
   // thread, so it must not block. May be empty.
   std::function<void(const std::string& actor_id)> actor_updated = nullptr;
+  // Told when a remote actor answered (Accept or Reject) a follow of ours, once stored; must not
+  // block. May be empty.
+  std::function<void()> follow_answered = nullptr;
 };
 
 class Inbox {
