@@ -99,9 +99,15 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
       moderation_.set_banned(batch, name, event.subject->id, event.id, false);
       return decide(batch, event, name, Outcome::not_bridged,
                     "recorded: the group's moderators lifted the ban of " + event.subject->id, false);
+    case EventKind::like:
+    case EventKind::dislike:
+    case EventKind::unlike:
+      // Counted (count_relayed), not posted: Bluesky has no way to show them as the group's.
+      return decide(batch, event, name, Outcome::not_bridged,
+                    std::string("counted, not posted: a ") + to_string(event.kind) +
+                        " the group passed on (causeway_group_relayed_total)",
+                    false);
     default:
-      // Likes, dislikes and their undo: counted (count_relayed), not posted; Bluesky has no way to
-      // show them as the group's.
       return;
   }
 }

@@ -122,7 +122,7 @@ void BridgedPublisher::address_group(const BridgeConfig& bridge, NoteContext& co
 
 std::optional<StepOutcome> BridgedPublisher::await_group_follow(const BridgeConfig& bridge, const LocalActor& from,
                                                                  const Event& event) {
-  constexpr std::int64_t kRecheckUs = 30'000'000, kBoundUs = 24LL * 3600 * 1'000'000;
+  constexpr std::int64_t kRecheckUs = 10'000'000, kBoundUs = 24LL * 3600 * 1'000'000;
   if (!bridge.fediverse.group || !d_.remote_group) return std::nullopt;
   auto group = d_.remote_group(bridge.name);
   if (!group || group->kind != RemoteGroupKind::boost || !group->locked) return std::nullopt;

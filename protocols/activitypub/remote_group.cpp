@@ -50,8 +50,10 @@ RemoteGroup classify_remote_group(const nlohmann::json& actor, const std::string
   }
   // Lemmy's Group (crates/apub/src/objects/community.rs: attributedTo = the moderators collection,
   // postingRestrictedToMods, featured); PieFed and Mbin write the same members.
+  // A Group's attributedTo naming its moderators is Lemmy's own convention (Mastodon and Guppe
+  // groups have none).
   bool lemmy_shape = actor.contains("postingRestrictedToMods") || actor.contains("moderators") ||
-                     (actor.contains("attributedTo") && actor.contains("featured"));
+                     actor.contains("attributedTo");
   if (type == "Group" && (sw == "lemmy" || sw == "piefed" || sw == "mbin" || sw == "kbin" || lemmy_shape)) {
     g.kind = RemoteGroupKind::community;
     return g;

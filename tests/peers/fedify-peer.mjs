@@ -49,6 +49,7 @@ import {
   Person,
   PUBLIC_COLLECTION,
   Reject,
+  Service,
   Tombstone,
   Undo,
   Update,
@@ -215,6 +216,9 @@ function buildFederation() {
         name: actor.displayName ?? identifier,
         summary: group?.summary ?? `Fedify test peer actor ${identifier}`,
         attribution: group?.kind === "lemmy" ? new URL(`${ctx.getActorUri(identifier).href}/moderators`) : null,
+        // Friendica names itself in every actor's generator (src/Protocol/ActivityPub/
+        // Transmitter.php, getProfile: $data['generator'] = self::getService()).
+        generators: group?.kind === "friendica" ? [new Service({ name: "Friendica 'Yellow Archangel' 2024.08" })] : [],
         url: ctx.getActorUri(identifier),
         inbox: ctx.getInboxUri(identifier),
         outbox: ctx.getOutboxUri(identifier),

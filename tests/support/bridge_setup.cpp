@@ -10,7 +10,11 @@ namespace causeway::testing {
 using nlohmann::json;
 
 BridgeSetup::BridgeSetup(const std::string& bridge_extra, const std::string& config_extra,
-                         const std::string& app_password) {
+                         const std::string& app_password,
+                         const std::function<std::string(FedifyPeer&, std::string&)>& followed) {
+  std::string followed_id;
+  std::string fediverse_side = R"({ host: { name: townhall, display_name: "Town Hall" } })";
+  if (followed) fediverse_side = "{ group: \"" + followed(fedify, followed_id) + "\" }";
   mirror = pds.create_account("townhall");
   bob = pds.create_account("bob");
   setenv("TOWNHALL_APP_PASSWORD", (app_password.empty() ? mirror.app_password : app_password).c_str(), 1);
@@ -18,13 +22,13 @@ BridgeSetup::BridgeSetup(const std::string& bridge_extra, const std::string& con
   causeway = std::make_unique<CausewayDaemon>(
       R"(
   - name: townhall
-    fediverse: { host: { name: townhall, display_name: "Town Hall" } }
+    fediverse: )" + fediverse_side + R"(
     bluesky: { pds: )" + pds.url() + R"(, handle: townhall.test, app_password: { env: TOWNHALL_APP_PASSWORD } }
     )" + bridge_extra,
       "atproto:\n  plc_url: " + pds.plc_url() + "\n  stream: { kind: firehose, url: ws://localhost:" + port + " }\n" +
           config_extra,
       "info");
-  group = causeway->origin() + "/ap/group/townhall";
+  group = followed ? followed_id : causeway->origin() + "/ap/group/townhall";
 }
 
 json BridgeSetup::join(const std::string& name) {

@@ -3,6 +3,7 @@
 // mirrored to townhall.test. Shared by the end-to-end tests and the latency benchmark.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,8 +20,12 @@ inline constexpr const char* kPublic = "https://www.w3.org/ns/activitystreams#Pu
 struct BridgeSetup {
   // `bridge_extra` is added to the bridge's YAML map (e.g. "members: { bluesky_posting: approved }").
   // `app_password` overrides the mirror account's real app password (to test a wrong one).
+  // `followed`, when given, prepares a group on the Fedify peer before causeway starts and returns
+  // its handle ("@news@127.0.0.1:P" or "!news@..."): the bridge then follows that group instead of
+  // hosting "townhall", and `group` is the remote group's id (`followed_id`).
   explicit BridgeSetup(const std::string& bridge_extra = "", const std::string& config_extra = "",
-                       const std::string& app_password = "");
+                       const std::string& app_password = "",
+                       const std::function<std::string(FedifyPeer&, std::string& followed_id)>& followed = {});
 
   PdsPeer pds;
   PdsAccount mirror, bob;
