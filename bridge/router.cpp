@@ -221,7 +221,7 @@ void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, 
   job.id = event.id + "." + route.bridge->name;
   job.kind = kind;
   job.target = target;
-  job.payload = encode_bridge_job({event.id, route.bridge->name, op});
+  job.payload = encode_bridge_job({event.id, route.bridge->name, op, ""});
   bool from_bluesky = event.origin.network == Network::atproto;
   if (from_bluesky && op == JobOp::update && route.bridge->bluesky_posting == BlueskyPosting::approved &&
       moderation_.verdict(route.bridge->name, event.actor.id) == Verdict::denied) {

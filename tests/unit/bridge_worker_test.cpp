@@ -67,7 +67,7 @@ struct Fixture {
     WriteBatch batch = store->batch();
     events.append(batch, e, now);
     queue.enqueue(batch, Job{e.id + "." + bridge, kToBlueskyJob, "https://pds.example",
-                             encode_bridge_job({e.id, bridge, op}), 0, now, now, ""});
+                             encode_bridge_job({e.id, bridge, op, ""}), 0, now, now, ""});
     REQUIRE(store->write(batch).ok());
     return e.id;
   }
@@ -100,7 +100,7 @@ struct Fixture {
 TEST_CASE("job operations keep their wire names, and a job naming an unknown one is refused", "[bridge job]") {
   for (JobOp op : {JobOp::post, JobOp::fetch_post, JobOp::update, JobOp::hide, JobOp::list_add, JobOp::list_remove,
                    JobOp::reply, JobOp::like, JobOp::repost, JobOp::remove}) {
-    auto back = decode_bridge_job(encode_bridge_job({"e1", "townhall", op}));
+    auto back = decode_bridge_job(encode_bridge_job({"e1", "townhall", op, ""}));
     REQUIRE(back);
     CHECK(back->op == op);
   }
@@ -182,7 +182,7 @@ TEST_CASE("a damaged job, one for a removed bridge and one whose event is gone a
   std::string id = f.queue_post(JobOp::post, "removed");
   f.worker.run_due();
   CHECK(f.dead_error(id + ".removed") == "bridge removed is no longer configured");
-  f.enqueue_raw("gone", encode_bridge_job({"0000000000000000-0000", "townhall", JobOp::post}));
+  f.enqueue_raw("gone", encode_bridge_job({"0000000000000000-0000", "townhall", JobOp::post, ""}));
   f.worker.run_due();
   CHECK(f.dead_error("gone") == "event 0000000000000000-0000 is gone");
   CHECK(f.writer.seen.empty());  // none of them reached the writer
