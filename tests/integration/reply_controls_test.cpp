@@ -86,7 +86,7 @@ TEST_CASE("with members.bluesky_threadgate: false, the group's posts are not gat
   CHECK(threadgate_of(b.pds, head).is_null());
 }
 
-TEST_CASE("with bluesky_posting: approved, the approved list gates the group's posts; approve lists, deny unlists and hides",
+TEST_CASE("with bluesky_posting: approved, the approved list gates the group's posts: approve lists, deny unlists and hides",
           "[reply controls]") {
   BridgeSetup b("members: { bluesky_posting: approved }");
   b.join("alice");

@@ -81,7 +81,7 @@ TEST_CASE("hiding a reply in a thread without a gate hides it and still lets any
   CHECK(hidden->record["hiddenReplies"] == json{reply(1)});
 }
 
-TEST_CASE("a thread hides at most the lexicon's 300 replies; the 301st is refused with the reason", "[threadgate]") {
+TEST_CASE("a thread hides at most the lexicon's 300 replies, the 301st is refused with the reason", "[threadgate]") {
   json gate = threadgate_record(kRoot, nullptr, kT);
   for (int i = 0; i < 300; ++i) {
     auto h = with_hidden_reply(gate, kRoot, reply(i), kT);
