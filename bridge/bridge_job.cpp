@@ -8,9 +8,10 @@ namespace {
 constexpr struct {
   JobOp op;
   const char* name;
-} kOps[] = {{JobOp::post, "post"},   {JobOp::fetch_post, "fetch_post"}, {JobOp::update, "update"},
-            {JobOp::reply, "reply"}, {JobOp::like, "like"},             {JobOp::repost, "repost"},
-            {JobOp::remove, "delete"}, {JobOp::fetch_update, "fetch_update"}};
+} kOps[] = {{JobOp::post, "post"},         {JobOp::fetch_post, "fetch_post"},   {JobOp::update, "update"},
+            {JobOp::hide, "hide"},         {JobOp::list_add, "list_add"},       {JobOp::list_remove, "list_remove"},
+            {JobOp::reply, "reply"},       {JobOp::like, "like"},               {JobOp::repost, "repost"},
+            {JobOp::remove, "delete"},     {JobOp::fetch_update, "fetch_update"}};
 
 }  // namespace
 
@@ -27,15 +28,17 @@ std::optional<JobOp> parse_job_op(std::string_view name) {
 }
 
 std::string encode_bridge_job(const BridgeJob& job) {
-  return nlohmann::json{{"event", job.event_id}, {"bridge", job.bridge}, {"op", job_op_name(job.op)}}.dump();
+  nlohmann::json j{{"event", job.event_id}, {"bridge", job.bridge}, {"op", job_op_name(job.op)}};
+  if (!job.subject.empty()) j["subject"] = job.subject;
+  return j.dump();
 }
 
 std::optional<BridgeJob> decode_bridge_job(std::string_view payload) {
   auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
   if (!j.is_object()) return std::nullopt;
   auto op = parse_job_op(j.value("op", ""));
-  BridgeJob job{j.value("event", ""), j.value("bridge", ""), op.value_or(JobOp::post)};
-  if (job.event_id.empty() || job.bridge.empty() || !op) return std::nullopt;
+  BridgeJob job{j.value("event", ""), j.value("bridge", ""), op.value_or(JobOp::post), j.value("subject", "")};
+  if ((job.event_id.empty() && job.subject.empty()) || job.bridge.empty() || !op) return std::nullopt;
   return job;
 }
 

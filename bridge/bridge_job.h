@@ -20,6 +20,9 @@ enum class JobOp {
   fetch_post,  // a followed group's Announce: fetch the announced post from its origin, then post it
   update,      // an edit of a post already copied (both ways: a Bluesky edit updates its Note)
   fetch_update,  // an edit a followed group relayed: fetch the post from its origin, then update the copy
+  hide,         // a Bluesky reply (the subject) put in its mirrored thread's hiddenReplies
+  list_add,     // an approved account (the subject) put on the bridge's approved list
+  list_remove,  // a denied account (the subject) taken off it
   // to the fediverse
   reply,   // a Bluesky reply or mention, brought into the group
   like,
@@ -28,18 +31,23 @@ enum class JobOp {
   remove,  // a delete (wire name "delete")
 };
 
-// The wire name ("post", "fetch_post", "update", "fetch_update", "reply", "like", "repost", "delete").
+// The wire name ("post", "fetch_post", "update", "fetch_update", "hide", "list_add", "list_remove",
+// "reply", "like", "repost", "delete").
 const char* job_op_name(JobOp op);
 std::optional<JobOp> parse_job_op(std::string_view name);
 
 struct BridgeJob {
-  std::string event_id;
+  std::string event_id;  // empty for a job about its subject alone (an operator's verdict)
   std::string bridge;
   JobOp op = JobOp::post;
+  // What hide, list_add and list_remove act on when it is not the event's object: the at-uri of
+  // the reply to hide, the DID to list or unlist. Empty otherwise.
+  std::string subject;
 };
 
 std::string encode_bridge_job(const BridgeJob& job);
-// nullopt when the payload is damaged or names an operation this version does not know.
+// nullopt when the payload is damaged, names neither an event nor a subject, or names an operation
+// this version does not know.
 std::optional<BridgeJob> decode_bridge_job(std::string_view payload);
 
 }  // namespace causeway

@@ -68,6 +68,13 @@ std::optional<LoadedJob> BridgeWorker::load(const Job& job) {
   LoadedJob loaded{*bj, {}, nullptr};
   for (const auto& b : d_.config.bridges)
     if (b.name == bj->bridge) loaded.bridge = &b;
+  if (bj->event_id.empty() && loaded.bridge) {
+    // An operator's verdict, not an event: the job's story is told under its subject.
+    loaded.event.origin.network = Network::atproto;
+    loaded.event.origin.activity_id = bj->subject;
+    loaded.event.received_at_us = job.created_us;
+    return loaded;
+  }
   auto stored = d_.events.get(bj->event_id);
   std::string why;
   if (!loaded.bridge) why = "bridge " + bj->bridge + " is no longer configured";
@@ -103,6 +110,11 @@ void BridgeWorker::settle(const Job& job, const LoadedJob& loaded, const StepOut
     d_.decisions.record(batch, d);
     if (!event.origin.object.id.empty() && event.origin.object.id != event.origin.activity_id) {
       d.native_id = event.origin.object.id;
+      d_.decisions.record(batch, d);
+    }
+    const std::string& subject = loaded.job.subject;  // the reply hidden, the account listed
+    if (!subject.empty() && subject != event.origin.activity_id && subject != event.origin.object.id) {
+      d.native_id = subject;
       d_.decisions.record(batch, d);
     }
   };

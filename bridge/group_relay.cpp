@@ -28,7 +28,7 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
   if (!bridge.bluesky) return decide(batch, event, name, Outcome::not_bridged, "the bridge has no Bluesky side", false);
   // The group removing a Note causeway made for a Bluesky reply: its moderators' word on it.
   if (event.kind == EventKind::remove && event.subject && hooks_.is_local && hooks_.is_local(event.subject->id))
-    return route_removed_reply(batch, event, name);
+    return route_group_removal(batch, event, name, event.subject->id);
   if (hooks_.is_local && (hooks_.is_local(author) || hooks_.is_local(object)))
     return decide(batch, event, name, Outcome::not_bridged, "written by causeway itself (loop prevention)", false);
   switch (event.kind) {
@@ -110,11 +110,6 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
     default:
       return;
   }
-}
-
-void Router::route_removed_reply(WriteBatch& batch, const Event& event, const std::string& bridge) {
-  decide(batch, event, bridge, Outcome::not_bridged,
-         "the group's moderators removed " + event.subject->id + ", a Bluesky reply brought over", false);
 }
 
 void Router::count_relayed(const std::string& bridge, EventKind kind) {

@@ -26,6 +26,20 @@ CopyKind kind_from(const std::string& name) {
   return CopyKind::post;
 }
 
+// A newline is in no bridge name, DID or at-uri: one account's entries never mix with another's.
+std::string reply_by_prefix(const std::string& bridge, const std::string& did) {
+  return "reply-by/" + bridge + "\n" + did + "\n";
+}
+
+// The index entry of a Bluesky reply brought over, or "" for any other copy.
+std::string reply_by_key(const BlueskyCopy& copy) {
+  if (copy.kind != CopyKind::reply || copy.records.empty()) return "";
+  const std::string& uri = copy.records.front().uri;
+  std::string did(at_uri_authority(uri));
+  if (did.empty()) return "";
+  return reply_by_prefix(copy.bridge, did) + uri;
+}
+
 json ref_json(const StrongRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
 StrongRef ref_from(const json& j) { return {j.value("uri", ""), j.value("cid", "")}; }
 
@@ -40,11 +54,26 @@ void IdMap::link(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy&
   batch.put(Family::idmap, "ap/" + ap_id, j.dump());
   for (const auto& r : copy.records)
     batch.put(Family::idmap, "at/" + r.uri, json{{"ap", ap_id}, {"bridge", copy.bridge}}.dump());
+  if (std::string key = reply_by_key(copy); !key.empty()) batch.put(Family::idmap, key, ap_id);
 }
 
 void IdMap::unlink(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy& copy) const {
   batch.remove(Family::idmap, "ap/" + ap_id);
   for (const auto& r : copy.records) batch.remove(Family::idmap, "at/" + r.uri);
+  if (std::string key = reply_by_key(copy); !key.empty()) batch.remove(Family::idmap, key);
+}
+
+Result<std::vector<std::string>> IdMap::replies_by(const std::string& bridge, const std::string& did,
+                                                   std::size_t max) const {
+  std::vector<std::string> out;
+  std::string prefix = reply_by_prefix(bridge, did);
+  Status s = store_.scan(Family::idmap, prefix, [&](std::string_view key, std::string_view) {
+    if (out.size() >= max) return false;
+    out.emplace_back(key.substr(prefix.size()));
+    return true;
+  });
+  if (!s.ok()) return Error{s.error()};
+  return out;
 }
 
 Result<std::optional<BlueskyCopy>> IdMap::bluesky_copy(const std::string& ap_id) const {

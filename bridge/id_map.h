@@ -3,6 +3,8 @@
 //   "ap/<ActivityPub id>" -> the Bluesky records that carry it (a long post is several) and the
 //                            thread root they hang in
 //   "at/<at-uri>"         -> the ActivityPub id of its counterpart
+//   "reply-by/<bridge>\n<did>\n<at-uri>" -> the ActivityPub id: a Bluesky reply (or mention) of
+//                            that account brought over, so an operator's deny finds them all
 // Both directions are kept for copies made either way, so replies on either side thread onto the
 // right parent whoever wrote it.
 #pragma once
@@ -41,6 +43,10 @@ class IdMap {
 
   Result<std::optional<BlueskyCopy>> bluesky_copy(const std::string& ap_id) const;
   Result<std::optional<std::string>> ap_id(const std::string& at_uri) const;
+  // The at-uris of up to `max` Bluesky replies (and mentions) by `did` brought over on `bridge`
+  // and not deleted since, oldest key first (those brought over before this index existed are
+  // not among them).
+  Result<std::vector<std::string>> replies_by(const std::string& bridge, const std::string& did, std::size_t max) const;
 
  private:
   Store& store_;

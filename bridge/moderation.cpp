@@ -68,6 +68,17 @@ Verdict Moderation::verdict(const std::string& bridge, const std::string& did) c
   return **v == "approved" ? Verdict::approved : **v == "denied" ? Verdict::denied : Verdict::none;
 }
 
+Result<std::vector<std::string>> Moderation::approved(const std::string& bridge) const {
+  std::vector<std::string> out;
+  std::string prefix = verdict_key(bridge, "");
+  Status s = store_.scan(Family::social, prefix, [&](std::string_view key, std::string_view value) {
+    if (value == "approved") out.emplace_back(key.substr(prefix.size()));
+    return true;
+  });
+  if (!s.ok()) return Error{s.error()};
+  return out;
+}
+
 void Moderation::hold(WriteBatch& batch, const std::string& bridge, const std::string& did,
                       const std::string& event_id, const Job& job) const {
   batch.put(Family::social, held_prefix(bridge) + did + "/" + event_id, encode_job(job));

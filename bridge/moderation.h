@@ -53,6 +53,8 @@ class Moderation {
   bool is_banned(const std::string& bridge, const std::string& actor) const;
 
   Verdict verdict(const std::string& bridge, const std::string& did) const;
+  // Every account approved on `bridge` (to fill a list of them made after they were approved).
+  Result<std::vector<std::string>> approved(const std::string& bridge) const;
   void hold(WriteBatch& batch, const std::string& bridge, const std::string& did, const std::string& event_id,
             const Job& job) const;
   Result<std::vector<HeldAccount>> held(const std::string& bridge) const;

@@ -8,6 +8,7 @@
 
 #include "bridge/base/at_uri.h"
 #include "bridge/base/url.h"
+#include "bridge/reply_controls.h"
 
 namespace causeway {
 namespace {
@@ -224,7 +225,7 @@ void Router::enqueue(WriteBatch& batch, const Event& event, const Route& route, 
   job.id = event.id + "." + route.bridge->name;
   job.kind = kind;
   job.target = target;
-  job.payload = encode_bridge_job({event.id, route.bridge->name, op});
+  job.payload = encode_bridge_job({event.id, route.bridge->name, op, ""});
   bool from_bluesky = event.origin.network == Network::atproto;
   if (from_bluesky && op == JobOp::update && route.bridge->bluesky_posting == BlueskyPosting::approved &&
       moderation_.verdict(route.bridge->name, event.actor.id) == Verdict::denied) {
@@ -297,6 +298,8 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
       auto copy = idmap_.bluesky_copy(target);
       if (copy.ok() && copy->has_value()) {
         route = by_bridge((*copy)->bridge);
+        if (route && op == JobOp::remove && removed_by_group(*route, event, **copy))
+          return route_group_removal(batch, event, route->bridge->name, target);
         // Only the author may change or remove what was bridged of theirs (said of this activity
         // only: the copy's own story stays "bridged").
         if (route && !(*copy)->author.empty() && (*copy)->author != event.actor.id)
@@ -431,6 +434,29 @@ void Router::route_from_bluesky(WriteBatch& batch, const Event& event) {
     return decide(batch, event, name, Outcome::not_bridged,
                   "the author does not follow the mirror account (members.bluesky_posting: followers)");
   enqueue(batch, event, *route, kToFediverseJob, op, route->group_id.empty() ? name : route->group_id);
+}
+
+bool Router::removed_by_group(const Route& route, const Event& remove_event, const BlueskyCopy& copy) {
+  // A followed group's own Delete of the Note causeway made for a Bluesky reply: its moderators
+  // took the reply out of the group (a hosted group's moderators are causeway's operators).
+  return copy.kind == CopyKind::reply && route.bridge->fediverse.group && !route.group_id.empty() &&
+         remove_event.actor.id == route.group_id;
+}
+
+void Router::route_group_removal(WriteBatch& batch, const Event& remove_event, const std::string& bridge_name,
+                                 const std::string& note_id) {
+  auto route = by_bridge(bridge_name);
+  if (!route) return;
+  auto copy = idmap_.bluesky_copy(note_id);
+  if (!copy.ok() || !copy->has_value() || (*copy)->kind != CopyKind::reply || (*copy)->records.empty() ||
+      (*copy)->bridge != bridge_name)
+    return decide(batch, remove_event, bridge_name, Outcome::not_bridged,
+                  "removed by the group, but " + note_id + " is no Bluesky reply brought over: nothing to hide", false);
+  if (!route->bridge->bluesky) return decide(batch, remove_event, bridge_name, Outcome::not_bridged, "the bridge has no Bluesky side");
+  // The reply stays on Bluesky (it is its author's), hidden under the group's post as the group
+  // no longer shows it; its copy in the group is the group's to delete, so the mapping stays.
+  queue_.enqueue(batch, reply_control_job(*route->bridge, JobOp::hide, remove_event.id, (*copy)->records.front().uri, clock_()));
+  decide(batch, remove_event, bridge_name, Outcome::queued, "hidden on Bluesky: removed by the group's moderators");
 }
 
 }  // namespace causeway

@@ -10,6 +10,8 @@
 // Delete or Update is honoured only from the item's author, before its copy is made (queued or
 // held) as after; a reply sent straight to causeway in a followed group's thread crosses as
 // members.fediverse_replies says (only through the group, from authors it announced, or anyone).
+// A followed group's own Delete of the Note made for a Bluesky reply hides that reply on Bluesky
+// (route_group_removal): the group's moderators removed it.
 //
 // Thread-safety: route() may be called from several threads at once; `mu_` guards the routes
 // (group ids and mirror DIDs learnt at start), everything else is read from the store.
@@ -68,6 +70,13 @@ class Router {
   static bool gone(const Store& store, const std::string& native_id, const std::string& author);
   const Moderation& moderation() const { return moderation_; }
 
+  // The bridge's fediverse group removed `note_id`, the Note causeway made for a Bluesky reply
+  // (the id map has it as that reply's fediverse copy): queues a hide job for the reply, so it is
+  // hidden under the group's post on Bluesky too, and records the decision about `remove_event`.
+  // Called for a Delete the group sends straight to causeway, and for one it relays in an Announce.
+  void route_group_removal(WriteBatch& batch, const Event& remove_event, const std::string& bridge_name,
+                           const std::string& note_id);
+
  private:
   struct Route {
     const BridgeConfig* bridge = nullptr;
@@ -78,8 +87,6 @@ class Router {
   void route_from_bluesky(WriteBatch& batch, const Event& event);
   // What a followed group passed on (origin.relayed_by): group_relay.cpp.
   void route_relayed(WriteBatch& batch, const Event& event);
-  // The group removed a Note causeway made for a Bluesky reply.
-  void route_removed_reply(WriteBatch& batch, const Event& event, const std::string& bridge);
   void count_relayed(const std::string& bridge, EventKind kind);
   // Why a Create does not speak for its object (not attributed to its actor, or on another host).
   static std::optional<std::string> attribution_refusal(const Event& event);
@@ -101,6 +108,8 @@ class Router {
                               bool deleting);
   // Why a post sent straight to causeway may not cross on a bridge that follows a remote group.
   std::optional<std::string> direct_post_refusal(const Route& route, const Event& event) const;
+  // Whether a Delete of `copy` (a fediverse copy causeway made) is the bridge's group removing it.
+  static bool removed_by_group(const Route& route, const Event& remove_event, const BlueskyCopy& copy);
   static void mark_gone(WriteBatch& batch, const std::string& native_id, const std::string& author,
                         const std::string& event_id);
 

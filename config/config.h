@@ -123,6 +123,10 @@ struct BridgeConfig {
   MirrorConfig mirror;
   BlueskyPosting bluesky_posting = BlueskyPosting::open;
   FediverseReplies fediverse_replies = FediverseReplies::via_group;
+  // With bluesky_posting followers or approved: the mirror account's own posts carry a threadgate
+  // (Bluesky's reply controls) saying the same, so who may reply on Bluesky is who may reply in the
+  // group; with approved, the approved accounts are kept on a list of the mirror account's.
+  bool bluesky_threadgate = true;
   Blocklist blocked;
   // The line put before a member's post on Bluesky; {name} and {handle} ("user@host") are
   // replaced. Empty: no attribution.

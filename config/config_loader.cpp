@@ -220,7 +220,7 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
     if (auto lp = mirror->choice("long_posts", {"thread", "truncate"}))
       bridge.mirror.long_posts = *lp == "truncate" ? LongPosts::truncate : LongPosts::thread;
   }
-  if (auto members = m->map("members", {"bluesky_posting", "fediverse_replies"}, false)) {
+  if (auto members = m->map("members", {"bluesky_posting", "fediverse_replies", "bluesky_threadgate"}, false)) {
     if (auto p = members->choice("bluesky_posting", {"open", "followers", "approved"}))
       bridge.bluesky_posting = *p == "approved"    ? BlueskyPosting::approved
                                : *p == "followers" ? BlueskyPosting::followers
@@ -229,6 +229,7 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
       bridge.fediverse_replies = *r == "anyone"    ? FediverseReplies::anyone
                                  : *r == "members" ? FediverseReplies::members
                                                    : FediverseReplies::via_group;
+    if (auto gate = members->boolean("bluesky_threadgate")) bridge.bluesky_threadgate = *gate;
   }
   if (auto blocked = m->map("blocked", {"domains", "accounts"}, false)) {
     bridge.blocked.domains = read_domains(*blocked, "domains", reader);

@@ -12,6 +12,7 @@
 #include "bridge/decisions.h"
 #include "bridge/event_log.h"
 #include "bridge/moderation.h"
+#include "bridge/reply_controls.h"
 
 namespace causeway {
 namespace {
@@ -132,6 +133,53 @@ void record_verdict(Store& store, WriteBatch& batch, const std::string& bridge, 
   }
 }
 
+const BridgeConfig* bridge_named(const Config& config, const std::string& name) {
+  for (const auto& b : config.bridges)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+struct VerdictApplied {
+  std::vector<std::string> held_events;  // queued (approved) or dropped (denied)
+  VerdictControls controls;              // what it set going on Bluesky (the list, hidden replies)
+};
+
+// The operator's verdict on `did` and everything it sets going, in one batch: the held items
+// queued or dropped (each with its decision), and the account put on or taken off the approved
+// list on Bluesky, its replies brought over hidden when denied.
+Result<VerdictApplied> apply_verdict(Store& store, DeliveryQueue& queue, const Moderation& moderation,
+                                     const BridgeConfig& bridge, const std::string& did, bool approve) {
+  WriteBatch batch = store.batch();
+  auto events = approve ? moderation.approve(batch, queue, bridge.name, did) : moderation.deny(batch, bridge.name, did);
+  if (!events) return Error{events.error()};
+  record_verdict(store, batch, bridge.name, *events, approve);
+  auto controls = queue_verdict_controls(batch, store, queue, bridge, did, approve ? Verdict::approved : Verdict::denied,
+                                         now_us());
+  if (!controls) return Error{controls.error()};
+  if (Status s = store.write(batch); !s.ok()) return Error{s.error()};
+  return VerdictApplied{std::move(*events), *controls};
+}
+
+json verdict_json(const VerdictApplied& v) {
+  return {{"ok", true},
+          {"items", v.held_events.size()},
+          {"listed", v.controls.listed},
+          {"hidden", v.controls.hidden},
+          {"more_left", v.controls.more_left}};
+}
+
+// "approved did:plc:x (2 held items queued; put on the approved list)".
+std::string verdict_line(bool approve, const std::string& did, const json& v) {
+  std::size_t n = v.value("items", std::size_t{0}), hidden = v.value("hidden", std::size_t{0});
+  std::string line = std::string(approve ? "approved " : "denied ") + did + " (" + std::to_string(n) + " held item" +
+                     (n == 1 ? "" : "s") + (approve ? " queued" : " dropped");
+  if (v.value("listed", false)) line += approve ? "; put on the approved list" : "; taken off the approved list";
+  if (hidden > 0)
+    line += "; " + std::to_string(hidden) + " repl" + (hidden == 1 ? "y" : "ies") + " already brought over to be hidden on Bluesky";
+  if (v.value("more_left", false)) line += " (more are left: run deny again to hide the next ones)";
+  return line + ")";
+}
+
 int fail(const char* command, const std::string& error) {
   std::cerr << "causeway " << command << ": " << error << '\n';
   return kExitFailed;
@@ -215,9 +263,8 @@ int run_status(const ParsedArgs& args) {
 int run_bluesky_members(const ParsedArgs& args, const Config& config) {
   const std::string& action = args.positional[0];
   const std::string& bridge = *args.option("bridge");
-  bool known = false;
-  for (const auto& b : config.bridges) known = known || b.name == bridge;
-  if (!known) return fail("members", "no bridge named \"" + bridge + "\" in the config");
+  const BridgeConfig* configured = bridge_named(config, bridge);
+  if (!configured) return fail("members", "no bridge named \"" + bridge + "\" in the config");
   std::vector<std::string> dids(args.positional.begin() + 1, args.positional.end());
   auto store = open_store_for_admin(config);
   if (auto* open = std::get_if<std::unique_ptr<Store>>(&store)) {
@@ -230,13 +277,9 @@ int run_bluesky_members(const ParsedArgs& args, const Config& config) {
     }
     DeliveryQueue queue(**open, now_us);
     for (const auto& did : dids) {
-      WriteBatch batch = (*open)->batch();
-      auto events = action == "approve" ? moderation.approve(batch, queue, bridge, did) : moderation.deny(batch, bridge, did);
-      if (!events) return fail("members", events.error());
-      record_verdict(**open, batch, bridge, *events, action == "approve");
-      if (Status s = (*open)->write(batch); !s.ok()) return fail("members", s.error());
-      std::cout << (action == "approve" ? "approved " : "denied ") << did << " (" << events->size() << " held item"
-                << (events->size() == 1 ? "" : "s") << (action == "approve" ? " queued" : " dropped") << ")\n";
+      auto applied = apply_verdict(**open, queue, moderation, *configured, did, action == "approve");
+      if (!applied) return fail("members", applied.error());
+      std::cout << verdict_line(action == "approve", did, verdict_json(*applied)) << '\n';
     }
     return kExitOk;
   }
@@ -250,14 +293,13 @@ int run_bluesky_members(const ParsedArgs& args, const Config& config) {
   for (const auto& did : dids) {
     AdminReply reply = admin_call(config, "/admin/bluesky-members/" + action, {{"bridge", bridge}, {"did", did}});
     if (!reply.ok) return fail("members", reply.error);
-    int n = reply.body.value("items", 0);
-    std::cout << (action == "approve" ? "approved " : "denied ") << did << " (" << n << " held item" << (n == 1 ? "" : "s")
-              << (action == "approve" ? " queued" : " dropped") << ")\n";
+    std::cout << verdict_line(action == "approve", did, reply.body) << '\n';
   }
   return kExitOk;
 }
 
-void install_bridge_routes(HttpServer& server, Router& router, DeliveryQueue& queue, Store& store, std::string token) {
+void install_bridge_routes(HttpServer& server, const Config& config, Router& router, DeliveryQueue& queue, Store& store,
+                           std::string token) {
   auto error = [](ServerResponse& res, int status, const std::string& message) {
     res.status = status;
     res.set_content(json{{"error", message}}.dump(), "application/json");
@@ -277,16 +319,14 @@ void install_bridge_routes(HttpServer& server, Router& router, DeliveryQueue& qu
     res.set_content(out.dump(), "application/json");
   });
   server.post(R"(/admin/bluesky-members/(approve|deny))",
-                       [&router, &queue, &store, token, error](const ServerRequest& req, ServerResponse& res) {
+                       [&config, &router, &queue, &store, token, error](const ServerRequest& req, ServerResponse& res) {
                          if (!admin_request_allowed(req, res, token)) return;
-                         std::string bridge = req.param("bridge"), did = req.param("did");
-                         WriteBatch batch = store.batch();
-                         auto events = req.matches[1] == "approve" ? router.moderation().approve(batch, queue, bridge, did)
-                                                                   : router.moderation().deny(batch, bridge, did);
-                         if (!events) return error(res, 400, events.error());
-                         record_verdict(store, batch, bridge, *events, req.matches[1] == "approve");
-                         if (Status s = store.write(batch); !s.ok()) return error(res, 500, s.error());
-                         res.set_content(json{{"ok", true}, {"items", events->size()}}.dump(), "application/json");
+                         const BridgeConfig* bridge = bridge_named(config, req.param("bridge"));
+                         if (!bridge) return error(res, 400, "no bridge named \"" + req.param("bridge") + "\"");
+                         auto applied = apply_verdict(store, queue, router.moderation(), *bridge, req.param("did"),
+                                                      req.matches[1] == "approve");
+                         if (!applied) return error(res, 400, applied.error());
+                         res.set_content(verdict_json(*applied).dump(), "application/json");
                        });
 }
 

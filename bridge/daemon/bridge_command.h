@@ -30,7 +30,8 @@ int run_status(const ParsedArgs& args);
 int run_bluesky_members(const ParsedArgs& args, const Config& config);
 
 // GET /admin/why?id=, GET /admin/bluesky-members?bridge=, POST /admin/bluesky-members/{approve,deny}.
-void install_bridge_routes(HttpServer& server, Router& router, DeliveryQueue& queue, Store& store, std::string token);
+void install_bridge_routes(HttpServer& server, const Config& config, Router& router, DeliveryQueue& queue, Store& store,
+                           std::string token);
 
 struct StatusContext {
   const Config& config;

@@ -134,7 +134,7 @@ int run_daemon(const DaemonOptions& options) {
   GroupMembers members(**store, fediverse->social(), fediverse->outbox(), fediverse->actors());
   install_member_routes(admin, members, *token);
   install_queue_routes(admin, fediverse->queue(), *token);
-  install_bridge_routes(admin, router, fediverse->queue(), **store, *token);
+  install_bridge_routes(admin, config, router, fediverse->queue(), **store, *token);
   std::unique_ptr<atproto::MirrorWriter> to_bluesky;  // made once the mirror accounts are resolved
   install_status_routes(admin, StatusContext{config, **store, fediverse->queue(), router,
                                               [&to_bluesky](const std::string& bridge) {

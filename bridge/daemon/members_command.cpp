@@ -85,8 +85,12 @@ const char* const kMembersUsage =
     "With members.bluesky_posting: approved, replies and mentions from Bluesky accounts the operator\n"
     "has not approved yet are held.\n"
     "  pending  lists the accounts waiting, with how many items each has held\n"
-    "  approve  lets DID post into the group from now on; its held items are delivered\n"
-    "  deny     refuses DID from now on; its held items are dropped (`causeway why` says so)\n"
+    "  approve  lets DID post into the group from now on; its held items are delivered, and with\n"
+    "           members.bluesky_threadgate it is put on the mirror account's approved list (who may\n"
+    "           reply under the group's posts on Bluesky)\n"
+    "  deny     refuses DID from now on; its held items are dropped (`causeway why` says so), it is\n"
+    "           taken off the approved list, and its replies already in the group are hidden under\n"
+    "           the group's posts on Bluesky\n"
     "\n"
     "Exit codes: 0 done, 1 failed (no such group or request, daemon unreachable), 2 usage error.\n";
 

@@ -10,6 +10,7 @@
 #include "config/secret_value.h"
 #include "protocols/atproto/post_options.h"
 #include "protocols/atproto/post_render.h"
+#include "protocols/atproto/threadgate.h"
 
 namespace causeway::atproto {
 namespace {
@@ -34,7 +35,8 @@ std::string join(const std::vector<std::string>& notes) {
 
 }  // namespace
 
-MirrorWriter::MirrorWriter(MirrorWriterDeps deps) : d_(std::move(deps)), idmap_(d_.store) {
+MirrorWriter::MirrorWriter(MirrorWriterDeps deps)
+    : d_(std::move(deps)), idmap_(d_.store), controls_(d_.store, d_.queue, d_.clock) {
   for (const auto& b : d_.config.bridges) {
     if (!b.bluesky) continue;
     std::string name = b.name;
@@ -180,6 +182,16 @@ StepOutcome MirrorWriter::post(const BridgeConfig& bridge, XrpcClient& client, c
   attach_images(client, event, *rendered, notes);
   std::int64_t micros = event_id_time_us(event.id);
   unsigned sequence = event_id_sequence(event.id);
+  std::string head_rkey = deterministic_rkey(micros, sequence, 0);
+  auto on_error = [&](const XrpcError& e) { return from_error(e, bridge.name); };
+  bool gated = false;  // a root post: its reply controls are on the PDS before it is
+  if (!reply)
+    if (auto stopped = controls_.gate_root(bridge, client, "at://" + client.did().value_or("") + "/" + kPost + "/" + head_rkey,
+                                           micros, batch, gated, on_error))
+      return *stopped;
+  auto drop_gate = [&] {
+    if (gated) (void)client.delete_record(kThreadgateCollection, head_rkey);
+  };
   std::vector<StrongRef> refs;
   for (std::size_t i = 0; i < parts->size(); ++i) {
     PostFields& f = (*parts)[i];
@@ -192,8 +204,10 @@ StepOutcome MirrorWriter::post(const BridgeConfig& bridge, XrpcClient& client, c
     if (!made && made.error().kind == XrpcError::Kind::conflict) made = client.put_record(kPost, rkey, post_record(f));
     if (!made) {
       StepOutcome failed = from_error(made.error(), bridge.name);
-      if (failed.step == Step::give_up)  // leave no half thread behind, unmapped
+      if (failed.step == Step::give_up) {  // leave no half thread behind, unmapped
         for (const auto& r : refs) (void)client.delete_record(kPost, rkey_of(r.uri));
+        drop_gate();
+      }
       return failed;
     }
     refs.push_back(*made);
@@ -210,6 +224,7 @@ StepOutcome MirrorWriter::post(const BridgeConfig& bridge, XrpcClient& client, c
       if (!removed.ok() && removed.error().kind != XrpcError::Kind::not_found)
         left += (left.empty() ? "" : ", ") + r.uri + " (" + removed.error().describe() + ")";
     }
+    drop_gate();
     if (!left.empty()) {
       spdlog::error("bridge {}: {} was deleted while its copy was being made, and removing the copy failed: {}",
                     bridge.name, event.origin.object.id, left);
@@ -239,6 +254,10 @@ StepOutcome MirrorWriter::remove(const BridgeConfig& bridge, XrpcClient& client,
     auto gone = client.delete_record(kPost, rkey_of(r.uri));
     if (!gone.ok() && gone.error().kind != XrpcError::Kind::not_found)
       return from_error(gone.error(), bridge.name);
+  }
+  if ((*copy)->parent.uri.empty()) {  // a root post: its threadgate goes with it
+    auto gate = client.delete_record(kThreadgateCollection, rkey_of((*copy)->records.front().uri));
+    if (!gate.ok() && gate.error().kind != XrpcError::Kind::not_found) return from_error(gate.error(), bridge.name);
   }
   idmap_.unlink(batch, target, **copy);
   return {Step::done, "deleted " + (*copy)->records.front().uri, std::nullopt};
@@ -401,6 +420,12 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
     outcome = update(bridge, *client, event, batch);
   } else if (op == JobOp::remove) {
     outcome = remove(bridge, *client, event, batch);
+  } else if (op == JobOp::hide || op == JobOp::list_add || op == JobOp::list_remove) {
+    auto on_error = [&](const XrpcError& e) { return from_error(e, bridge.name); };
+    const std::string& subject = loaded.job.subject;
+    outcome = op == JobOp::hide       ? controls_.hide(*client, subject, on_error)
+              : op == JobOp::list_add ? controls_.list_add(bridge, *client, subject, batch, on_error)
+                                      : controls_.list_remove(bridge, *client, subject, on_error);
   } else {
     outcome = {Step::give_up, std::string("not an operation towards Bluesky: ") + job_op_name(op), std::nullopt};
   }

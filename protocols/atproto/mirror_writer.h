@@ -1,5 +1,6 @@
 // The BridgeWriter for Bluesky (`bridge.to_bluesky` jobs): a fediverse group's posts, edits and deletes written to the
-// bridge's mirror account with the XRPC client. Record keys are derived from the event, so a job
+// bridge's mirror account with the XRPC client, and the reply controls the group's moderation sets
+// (threadgates on root posts, hidden replies, the approved list: reply_control_writer.h). Record keys are derived from the event, so a job
 // retried after a crash writes the same records again (the PDS keeps one); the id map and the
 // decision are written in the same batch as the job's completion.
 //
@@ -26,6 +27,7 @@
 #include "config/config.h"
 #include "protocols/atproto/post_record.h"
 #include "protocols/atproto/post_render.h"
+#include "protocols/atproto/reply_control_writer.h"
 #include "protocols/atproto/xrpc_client.h"
 #include "protocols/net/http_client.h"
 #include "storage/secret_vault.h"
@@ -91,6 +93,7 @@ class MirrorWriter final : public BridgeWriter {
 
   MirrorWriterDeps d_;
   IdMap idmap_;
+  ReplyControlWriter controls_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<XrpcClient>> clients_;  // by bridge, logged in
   std::map<std::string, bool> failing_;

@@ -90,13 +90,25 @@ TEST_CASE("a followed Lemmy community: its posts, edits, votes and removals reac
 
   // bob answers on Bluesky: a comment in the community's thread, under the post.
   json head = b.record(uri);
-  b.create(b.bob, "app.bsky.feed.post", post_record("I will be there", uri, head));
+  json bob_reply = b.create(b.bob, "app.bsky.feed.post", post_record("I will be there", uri, head));
   json comment = bridged_reply_in_thread(b, "news");
   REQUIRE(!comment.is_null());
   CHECK(comment["type"] == "Note");
   CHECK(comment["inReplyTo"] == page["note"]);
   CHECK(comment["audience"] == b.group);
   CHECK(comment["content"].get<std::string>().find("I will be there") != std::string::npos);
+
+  // A moderator removes bob's comment: on Bluesky his reply is hidden under the mirror's post
+  // (the post's threadgate lists it in hiddenReplies), as the community no longer shows it.
+  b.fedify.group_moderate("news", "remove", comment["id"], "not civil");
+  std::string gate = "at://" + b.mirror.did + "/app.bsky.feed.threadgate/" + uri.substr(uri.rfind('/') + 1);
+  CHECK(eventually([&] {
+    json g = b.record(gate);
+    if (g.is_null() || !g["value"].contains("hiddenReplies")) return false;
+    for (const auto& h : g["value"]["hiddenReplies"])
+      if (h == bob_reply["uri"]) return true;
+    return false;
+  }, std::chrono::seconds(30)));
 
   // A moderator removes alice's post: its Bluesky copy is deleted.
   b.fedify.group_moderate("news", "remove", page["note"], "off topic");

@@ -67,7 +67,7 @@ struct Fixture {
     WriteBatch batch = store->batch();
     events.append(batch, e, now);
     queue.enqueue(batch, Job{e.id + "." + bridge, kToBlueskyJob, "https://pds.example",
-                             encode_bridge_job({e.id, bridge, op}), 0, now, now, ""});
+                             encode_bridge_job({e.id, bridge, op, ""}), 0, now, now, ""});
     REQUIRE(store->write(batch).ok());
     return e.id;
   }
@@ -98,11 +98,22 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("job operations keep their wire names, and a job naming an unknown one is refused", "[bridge job]") {
-  for (JobOp op : {JobOp::post, JobOp::fetch_post, JobOp::update, JobOp::reply, JobOp::like, JobOp::repost, JobOp::remove}) {
-    auto back = decode_bridge_job(encode_bridge_job({"e1", "townhall", op}));
+  for (JobOp op : {JobOp::post, JobOp::fetch_post, JobOp::update, JobOp::hide, JobOp::list_add, JobOp::list_remove,
+                   JobOp::reply, JobOp::like, JobOp::repost, JobOp::remove}) {
+    auto back = decode_bridge_job(encode_bridge_job({"e1", "townhall", op, ""}));
     REQUIRE(back);
     CHECK(back->op == op);
   }
+  auto hide = decode_bridge_job(R"({"event":"e1","bridge":"townhall","op":"hide","subject":"at://did:plc:b/app.bsky.feed.post/3k"})");
+  REQUIRE(hide);
+  CHECK(hide->op == JobOp::hide);
+  CHECK(hide->subject == "at://did:plc:b/app.bsky.feed.post/3k");
+  // An operator's verdict names no event, only its subject; a job naming neither is damaged.
+  auto verdict = decode_bridge_job(encode_bridge_job({"", "townhall", JobOp::list_add, "did:plc:bob"}));
+  REQUIRE(verdict);
+  CHECK(verdict->subject == "did:plc:bob");
+  CHECK(verdict->event_id.empty());
+  CHECK_FALSE(decode_bridge_job(R"({"event":"","bridge":"townhall","op":"list_add"})"));
   // Queued by an earlier causeway: "delete" is still a delete.
   auto old = decode_bridge_job(R"({"event":"e1","bridge":"townhall","op":"delete"})");
   REQUIRE(old);
@@ -171,8 +182,34 @@ TEST_CASE("a damaged job, one for a removed bridge and one whose event is gone a
   std::string id = f.queue_post(JobOp::post, "removed");
   f.worker.run_due();
   CHECK(f.dead_error(id + ".removed") == "bridge removed is no longer configured");
-  f.enqueue_raw("gone", encode_bridge_job({"0000000000000000-0000", "townhall", JobOp::post}));
+  f.enqueue_raw("gone", encode_bridge_job({"0000000000000000-0000", "townhall", JobOp::post, ""}));
   f.worker.run_due();
   CHECK(f.dead_error("gone") == "event 0000000000000000-0000 is gone");
   CHECK(f.writer.seen.empty());  // none of them reached the writer
+}
+
+TEST_CASE("a job about its subject alone (an operator's verdict) reaches the writer and is told under the subject",
+          "[bridge worker]") {
+  Fixture f;
+  f.enqueue_raw("verdict", encode_bridge_job({"", "townhall", JobOp::list_add, "did:plc:bob"}));
+  f.writer.script = {StepOutcome{Step::done, "at://did:plc:m/app.bsky.graph.listitem/3k\non the approved list", std::nullopt}};
+  CHECK(f.worker.run_due() == 1);
+  CHECK(f.writer.seen == std::vector<JobOp>{JobOp::list_add});
+  CHECK(f.why("did:plc:bob") == "bridged as at://did:plc:m/app.bsky.graph.listitem/3k (on the approved list)");
+  CHECK(*f.queue.pending_count() == 0);
+}
+
+TEST_CASE("a hide job's outcome is told under the reply it hides as well as under its event", "[bridge worker]") {
+  Fixture f;
+  std::string id = f.queue_post();
+  // The router's job for the group's removal carries the Bluesky reply as its subject.
+  auto claimed = f.queue.claim_due(16, kToBlueskyJob);
+  REQUIRE(claimed->size() == 1);
+  REQUIRE(f.queue.complete((*claimed)[0]).ok());
+  const std::string reply = "at://did:plc:bob/app.bsky.feed.post/3kreply";
+  f.enqueue_raw(id + ".hide", encode_bridge_job({id, "townhall", JobOp::hide, reply}));
+  f.writer.script = {StepOutcome{Step::give_up, "the thread is not the mirror account's", std::nullopt}};
+  f.worker.run_due();
+  CHECK(f.why(reply) == "not bridged: the thread is not the mirror account's");
+  CHECK(f.why(kPost) == "not bridged: the thread is not the mirror account's");
 }

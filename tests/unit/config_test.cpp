@@ -68,7 +68,7 @@ bridges:
       app_password: { env: TOWNHALL_APP_PASSWORD }
       profile: manual
     mirror: { replies: both, likes: to_fediverse, reposts: none, long_posts: truncate }
-    members: { bluesky_posting: approved }
+    members: { bluesky_posting: approved, bluesky_threadgate: false }
   - name: remote
     fediverse: { group: "@news@social.example" }
     bluesky: { pds: https://bsky.social, handle: news.bsky.social, app_password: { file: secrets/news.pass } }
@@ -102,6 +102,8 @@ bridges:
   CHECK(r.bluesky->profile == BlueskySide::Profile::sync);  // the default: the profile shows the group
   CHECK(r.fediverse_replies == FediverseReplies::members);
   CHECK(t.fediverse_replies == FediverseReplies::via_group);  // the default
+  CHECK_FALSE(t.bluesky_threadgate);
+  CHECK(r.bluesky_threadgate);  // the default: Bluesky's reply controls say what the group says
 }
 
 TEST_CASE("bad config files get one exact FILE:LINE:COL: key.path: message per problem", "[config]") {
@@ -178,6 +180,9 @@ TEST_CASE("bad config files get one exact FILE:LINE:COL: key.path: message per p
        {"bad.yaml:10:43: bridges[0].fediverse.host.avatar: \"th.png\" is not a valid URL: expected SCHEME://HOST",
         "bad.yaml:11:100: bridges[0].bluesky.profile: must be one of sync, manual, got \"manuel\" (did you mean "
         "\"manual\"?)"}},
+      {"bluesky_threadgate not a boolean",
+       kValid + "bridges:\n  - name: t\n    fediverse: { host: { name: t } }\n    members: { bluesky_threadgate: on }\n",
+       {"bad.yaml:11:36: bridges[0].members.bluesky_threadgate: expected true or false, got \"on\""}},
       {"two bridges with one name",
        kValid + "bridges:\n  - name: t\n    fediverse: { group: \"@a@example.org\" }\n  - name: t\n    "
                 "fediverse: { group: \"@b@example.org\" }\n",

@@ -56,7 +56,7 @@ struct Fixture {
   }
   Job bridge_job(const std::string& event_id) {
     return Job{event_id + ".townhall", "bridge.to_atproto", "https://pds.example",
-               encode_bridge_job({event_id, "townhall", JobOp::post}), 0, now, now, ""};
+               encode_bridge_job({event_id, "townhall", JobOp::post, ""}), 0, now, now, ""};
   }
   std::string pruned(const std::string& family) {
     std::string text = metrics.render();
