@@ -11,7 +11,8 @@ constexpr struct {
 } kOps[] = {{JobOp::post, "post"},         {JobOp::fetch_post, "fetch_post"},   {JobOp::update, "update"},
             {JobOp::hide, "hide"},         {JobOp::list_add, "list_add"},       {JobOp::list_remove, "list_remove"},
             {JobOp::reply, "reply"},       {JobOp::like, "like"},               {JobOp::repost, "repost"},
-            {JobOp::remove, "delete"},     {JobOp::fetch_update, "fetch_update"}};
+            {JobOp::remove, "delete"},     {JobOp::fetch_update, "fetch_update"},
+            {JobOp::remove_author, "delete_author"}};
 
 }  // namespace
 

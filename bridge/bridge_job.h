@@ -23,6 +23,7 @@ enum class JobOp {
   hide,         // a Bluesky reply (the subject) put in its mirrored thread's hiddenReplies
   list_add,     // an approved account (the subject) put on the bridge's approved list
   list_remove,  // a denied account (the subject) taken off it
+  remove_author,  // an account deleted on the fediverse (the subject): every copy of its posts deleted
   // to the fediverse
   reply,   // a Bluesky reply or mention, brought into the group
   like,
@@ -32,7 +33,7 @@ enum class JobOp {
 };
 
 // The wire name ("post", "fetch_post", "update", "fetch_update", "hide", "list_add", "list_remove",
-// "reply", "like", "repost", "delete").
+// "delete_author", "reply", "like", "repost", "delete").
 const char* job_op_name(JobOp op);
 std::optional<JobOp> parse_job_op(std::string_view name);
 

@@ -40,6 +40,12 @@ std::string reply_by_key(const BlueskyCopy& copy) {
   return reply_by_prefix(copy.bridge, did) + uri;
 }
 
+// The index entry of a fediverse post mirrored, or "" for any other copy.
+std::string post_by_key(const std::string& ap_id, const BlueskyCopy& copy) {
+  if (copy.kind != CopyKind::post || copy.author.empty() || copy.author.find('\n') != std::string::npos) return "";
+  return "post-by/" + copy.author + "\n" + ap_id;
+}
+
 json ref_json(const StrongRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
 StrongRef ref_from(const json& j) { return {j.value("uri", ""), j.value("cid", "")}; }
 
@@ -55,12 +61,26 @@ void IdMap::link(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy&
   for (const auto& r : copy.records)
     batch.put(Family::idmap, "at/" + r.uri, json{{"ap", ap_id}, {"bridge", copy.bridge}}.dump());
   if (std::string key = reply_by_key(copy); !key.empty()) batch.put(Family::idmap, key, ap_id);
+  if (std::string key = post_by_key(ap_id, copy); !key.empty()) batch.put(Family::idmap, key, copy.bridge);
 }
 
 void IdMap::unlink(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy& copy) const {
   batch.remove(Family::idmap, "ap/" + ap_id);
   for (const auto& r : copy.records) batch.remove(Family::idmap, "at/" + r.uri);
   if (std::string key = reply_by_key(copy); !key.empty()) batch.remove(Family::idmap, key);
+  if (std::string key = post_by_key(ap_id, copy); !key.empty()) batch.remove(Family::idmap, key);
+}
+
+Result<std::vector<std::string>> IdMap::posts_by(const std::string& actor, std::size_t max) const {
+  std::vector<std::string> out;
+  std::string prefix = "post-by/" + actor + "\n";
+  Status s = store_.scan(Family::idmap, prefix, [&](std::string_view key, std::string_view) {
+    if (out.size() >= max) return false;
+    out.emplace_back(key.substr(prefix.size()));
+    return true;
+  });
+  if (!s.ok()) return Error{s.error()};
+  return out;
 }
 
 Result<std::vector<std::string>> IdMap::replies_by(const std::string& bridge, const std::string& did,

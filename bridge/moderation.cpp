@@ -62,6 +62,15 @@ bool Moderation::is_banned(const std::string& bridge, const std::string& actor) 
   return v.ok() && v->has_value();
 }
 
+void Moderation::set_deleted_account(WriteBatch& batch, const std::string& actor, const std::string& event_id) const {
+  if (!actor.empty()) batch.put(Family::social, "fedi/deleted/" + actor, event_id);
+}
+
+bool Moderation::is_deleted_account(const std::string& actor) const {
+  auto v = store_.get(Family::social, "fedi/deleted/" + actor);
+  return v.ok() && v->has_value();
+}
+
 Verdict Moderation::verdict(const std::string& bridge, const std::string& did) const {
   auto v = store_.get(Family::social, verdict_key(bridge, did));
   if (!v.ok() || !v->has_value()) return Verdict::none;

@@ -9,6 +9,7 @@
 //                                      (value: the event of the announce)
 //   "fedi/banned/<bridge>\n<actor>"     the followed group's moderators banned this actor (value:
 //                                      the event of the ban), so their posts no longer cross
+//   "fedi/deleted/<actor>"             the account deleted itself (value: the event): nothing of it crosses
 // Reads and batch additions only; thread-safe as the store is.
 #pragma once
 
@@ -51,6 +52,8 @@ class Moderation {
   void set_banned(WriteBatch& batch, const std::string& bridge, const std::string& actor, const std::string& event_id,
                   bool banned) const;
   bool is_banned(const std::string& bridge, const std::string& actor) const;
+  void set_deleted_account(WriteBatch& batch, const std::string& actor, const std::string& event_id) const;
+  bool is_deleted_account(const std::string& actor) const;
 
   Verdict verdict(const std::string& bridge, const std::string& did) const;
   // Every account approved on `bridge` (to fill a list of them made after they were approved).

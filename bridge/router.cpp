@@ -254,6 +254,7 @@ std::optional<std::string> Router::post_refusal(const BridgeConfig& bridge, cons
   std::string host = host_of_url(event.actor.id);
   if (domain_in(host, config_.blocked_domains) || domain_in(host, bridge.blocked.domains))
     return "author's domain blocked: " + host;
+  if (moderation_.is_deleted_account(event.actor.id)) return std::string("its author deleted their account");
   if (!event.may_cross()) return std::string(visibility_reason(event.audience.visibility));
   const std::string& type = event.origin.object_type;
   if (!type.empty() && type != "Note" && type != "Article" && type != "Page")
@@ -293,6 +294,10 @@ void Router::route_from_fediverse(WriteBatch& batch, const Event& event) {
       break;
     case EventKind::update:
     case EventKind::remove: {
+      // An account deleted by its own server (Delete whose object is the actor, signed by it):
+      // its posts' copies go from every bridge.
+      if (event.kind == EventKind::remove && event.subject && event.subject->id == event.actor.id)
+        return route_account_deletion(batch, event);
       op = event.kind == EventKind::update ? JobOp::update : JobOp::remove;
       const std::string& target = op == JobOp::remove && event.subject ? event.subject->id : object;
       auto copy = idmap_.bluesky_copy(target);
@@ -457,6 +462,27 @@ void Router::route_group_removal(WriteBatch& batch, const Event& remove_event, c
   // no longer shows it; its copy in the group is the group's to delete, so the mapping stays.
   queue_.enqueue(batch, reply_control_job(*route->bridge, JobOp::hide, remove_event.id, (*copy)->records.front().uri, clock_()));
   decide(batch, remove_event, bridge_name, Outcome::queued, "hidden on Bluesky: removed by the group's moderators");
+}
+
+void Router::route_account_deletion(WriteBatch& batch, const Event& event) {
+  const std::string& actor = event.actor.id;
+  auto copies = idmap_.posts_by(actor, 1);
+  if (!copies.ok() || copies->empty())
+    return decide(batch, event, "", Outcome::not_bridged, "the account " + actor + " was deleted; none of its posts was mirrored", false);
+  // Forgotten from now on: what is still on its way is not made.
+  moderation_.set_deleted_account(batch, actor, event.id);
+  for (const auto& bridge : config_.bridges) {
+    if (!bridge.bluesky) continue;
+    auto route = by_bridge(bridge.name);
+    if (!route) continue;
+    Job job;
+    job.id = event.id + "." + bridge.name;
+    job.kind = kToBlueskyJob;
+    job.target = bridge.bluesky->pds.to_string();
+    job.payload = encode_bridge_job({event.id, bridge.name, JobOp::remove_author, actor});
+    queue_.enqueue(batch, std::move(job));
+    decide(batch, event, bridge.name, Outcome::queued, "the account was deleted: every copy of its posts goes", false);
+  }
 }
 
 }  // namespace causeway

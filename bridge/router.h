@@ -88,6 +88,8 @@ class Router {
   // What a followed group passed on (origin.relayed_by): group_relay.cpp.
   void route_relayed(WriteBatch& batch, const Event& event);
   void count_relayed(const std::string& bridge, EventKind kind);
+  // A fediverse account deleted (Delete of itself): a job per bridge deleting its posts' copies.
+  void route_account_deletion(WriteBatch& batch, const Event& event);
   // Why a Create does not speak for its object (not attributed to its actor, or on another host).
   static std::optional<std::string> attribution_refusal(const Event& event);
   std::optional<Route> by_group(const std::string& group_id) const;

@@ -354,6 +354,33 @@ std::optional<StepOutcome> MirrorWriter::claim_fetched(const BridgeConfig& bridg
   return std::nullopt;
 }
 
+StepOutcome MirrorWriter::remove_author(const BridgeConfig& bridge, XrpcClient& client, const std::string& author,
+                                        WriteBatch& batch) {
+  // Bounded per job: the records deleted here are forgotten in this job's batch; a later try finds
+  // only what is left (a record already gone reads as deleted).
+  constexpr std::size_t kScan = 2000, kPerJob = 200;
+  auto ids = idmap_.posts_by(author, kScan);
+  if (!ids) return {Step::retry, ids.error(), std::nullopt};
+  std::size_t deleted = 0, left = 0;
+  for (const auto& id : *ids) {
+    auto copy = idmap_.bluesky_copy(id);
+    if (!copy) return {Step::retry, copy.error(), std::nullopt};
+    if (!copy->has_value() || (*copy)->bridge != bridge.name) continue;
+    if (deleted >= kPerJob) {
+      ++left;
+      continue;
+    }
+    for (const auto& r : (*copy)->records) {
+      auto gone = client.delete_record(kPost, rkey_of(r.uri));
+      if (!gone.ok() && gone.error().kind != XrpcError::Kind::not_found) return from_error(gone.error(), bridge.name);
+    }
+    idmap_.unlink(batch, id, **copy);
+    ++deleted;
+  }
+  if (left > 0) return {Step::retry, "deleted " + std::to_string(deleted) + " copies, " + std::to_string(left) + " to go", d_.clock()};
+  return {Step::done, "deleted the copies of " + std::to_string(deleted) + " posts of the deleted account " + author, std::nullopt};
+}
+
 Result<Event, FetchFailure> MirrorWriter::fetch(const Event& event) {
   if (!d_.fetch_post) return FetchFailure{true, "fetching is not wired"};
   // The group that announced or relayed it: an Announce's actor, or the relaying group.
@@ -420,6 +447,8 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
     outcome = update(bridge, *client, event, batch);
   } else if (op == JobOp::remove) {
     outcome = remove(bridge, *client, event, batch);
+  } else if (op == JobOp::remove_author) {
+    outcome = remove_author(bridge, *client, loaded.job.subject, batch);
   } else if (op == JobOp::hide || op == JobOp::list_add || op == JobOp::list_remove) {
     auto on_error = [&](const XrpcError& e) { return from_error(e, bridge.name); };
     const std::string& subject = loaded.job.subject;

@@ -110,6 +110,13 @@ TEST_CASE("a followed Lemmy community: its posts, edits, votes and removals reac
     return false;
   }, std::chrono::seconds(30)));
 
+  // alice posts again, then deletes her account: her server tells every server it delivered to
+  // (she follows the bridge's service actor, so causeway is one), and every copy of her posts goes.
+  json second = b.fedify.community_post("alice", b.group, "Minutes of the last meeting", "<p>Attached below.</p>");
+  std::string second_uri = b.bridged_as(second["note"]);
+  REQUIRE(!second_uri.empty());
+  b.fedify.post("/control/follow", {{"actor", "alice"}, {"target", b.causeway->origin() + "/ap/bridge"}});
+
   // A moderator removes alice's post: its Bluesky copy is deleted.
   b.fedify.group_moderate("news", "remove", page["note"], "off topic");
   CHECK(eventually([&] { return b.record(uri).is_null(); }, std::chrono::seconds(30)));
@@ -117,6 +124,13 @@ TEST_CASE("a followed Lemmy community: its posts, edits, votes and removals reac
   // A moderator bans carol: `why` says the ban is kept, so her posts would no longer cross.
   json ban = b.fedify.group_moderate("news", "ban", b.fedify.origin() + "/users/carol", "spam");
   CHECK(b.not_bridged_because(ban["block"]).find("recorded: the group's moderators banned") == 0);
+
+  json deletion = b.fedify.delete_actor("alice");
+  CHECK(eventually([&] { return b.record(second_uri).is_null(); }, std::chrono::seconds(30)));
+  json story = b.why(deletion["activity"]);
+  REQUIRE(!story.empty());
+  CHECK(story.dump().find("the account was deleted: every copy of its posts goes") != std::string::npos);
+  CHECK(story.back()["outcome"] == "bridged");  // the deletion went through
 }
 
 TEST_CASE("a locked boost group: the pending follow shows, the bridge catches up after approval, replies wait for theirs", "[groups]") {

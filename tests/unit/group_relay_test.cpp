@@ -185,3 +185,30 @@ TEST_CASE("what a stranger or a forger passes on does not cross, and says why", 
     CHECK(f.bridge_jobs().empty());
   }
 }
+
+TEST_CASE("an account deleted by its own server takes every copy of its posts, and nothing more of it crosses", "[relay]") {
+  LemmyFixture f;
+  json deletion = payload("delete_user.json");  // lemmy_alpha@ds9 deletes their account
+  std::string alpha = deletion["actor"];
+  f.mirrored("http://ds9.lemmy.ml/post/1", "news", alpha);
+  f.mirrored("http://ds9.lemmy.ml/comment/1", "news", alpha);
+  f.arrive(deletion);
+  auto jobs = f.bridge_jobs();
+  REQUIRE(jobs.size() == 2);  // one per bridge with a Bluesky side; each deletes that bridge's copies
+  CHECK(jobs[0].op == JobOp::remove_author);
+  CHECK(jobs[0].subject == alpha);
+  CHECK(IdMap(*f.db).posts_by(alpha, 10).value().size() == 2);
+  // A post of theirs still arriving later is not made.
+  json create = payload("create_note.json");
+  create["id"] = "http://ds9.lemmy.ml/activities/create/late";
+  create["object"]["id"] = "http://ds9.lemmy.ml/comment/9";
+  Event late = f.arrive(announced(create, "late"));
+  CHECK(f.router.post_refusal(f.config.bridges[1], late) == "its author deleted their account");
+  SECTION("passed on by the community instead, it is only the group's claim and deletes nothing") {
+    LemmyFixture g;
+    g.mirrored("http://ds9.lemmy.ml/post/1", "news", alpha);
+    json relayed = announced(deletion, "relayed-deletion");
+    g.arrive(relayed);
+    CHECK(g.bridge_jobs().empty());
+  }
+}
