@@ -190,8 +190,9 @@ std::optional<BridgeConfig> read_bridge(const Located& at, const fs::path& base_
       bridge.bluesky = side;
     }
   }
-  if (auto mirror = m->map("mirror", {"replies", "likes", "reposts", "long_posts", "updates", "labels", "sensitive_media_label", "backfill"}, false)) {
+  if (auto mirror = m->map("mirror", {"replies", "likes", "reposts", "long_posts", "updates", "labels", "sensitive_media_label", "backfill", "max_posts_per_hour"}, false)) {
     if (auto n = mirror->integer("backfill", 0, kMaxBackfill)) bridge.mirror.backfill = static_cast<int>(*n);
+    if (auto n = mirror->integer("max_posts_per_hour", 1, 100000)) bridge.mirror.max_posts_per_hour = static_cast<int>(*n);
     static const std::initializer_list<const char*> kSelfLabels = {"porn", "sexual", "nudity", "graphic-media"};
     if (mirror->has("labels")) {
       std::vector<LabelRuleConfig> rules;

@@ -381,6 +381,38 @@ StepOutcome MirrorWriter::remove_author(const BridgeConfig& bridge, XrpcClient& 
   return {Step::done, "deleted the copies of " + std::to_string(deleted) + " posts of the deleted account " + author, std::nullopt};
 }
 
+std::optional<StepOutcome> MirrorWriter::flood_gate(const BridgeConfig& bridge, const Event& event) {
+  const double per_us = bridge.mirror.max_posts_per_hour / 3.6e9;
+  const double capacity = std::max(1.0, bridge.mirror.max_posts_per_hour / 4.0);
+  std::int64_t now = d_.clock();
+  std::int64_t due = 0;
+  {
+    std::lock_guard lock(buckets_mu_);
+    Bucket& b = buckets_[bridge.name];
+    if (b.tokens < 0) b = {capacity, now};
+    b.tokens = std::min(capacity, b.tokens + (now - b.at_us) * per_us);
+    b.at_us = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return std::nullopt;
+    }
+    due = now + static_cast<std::int64_t>((1 - b.tokens) / per_us) + 1;
+  }
+  d_.metrics
+      .counter("causeway_bridge_rate_limited_total", "Posts made to wait by mirror.max_posts_per_hour, by bridge.",
+               {{"bridge", bridge.name}})
+      .inc();
+  std::string why = "waiting its turn: the group posts faster than mirror.max_posts_per_hour (" +
+                    std::to_string(bridge.mirror.max_posts_per_hour) + ")";
+  auto about = d_.router.decisions().about(event.origin.activity_id);
+  if (about.ok() && (about->empty() || about->back().reason != why)) {
+    WriteBatch note = d_.store.batch();
+    d_.router.decisions().record(note, Decision{event.origin.activity_id, bridge.name, Outcome::queued, why, "", event.id, now});
+    (void)d_.store.write(note);
+  }
+  return StepOutcome{Step::wait, why, due};
+}
+
 Result<Event, FetchFailure> MirrorWriter::fetch(const Event& event) {
   if (!d_.fetch_post) return FetchFailure{true, "fetching is not wired"};
   // The group that announced or relayed it: an Announce's actor, or the relaying group.
@@ -416,6 +448,8 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
     outcome = {Step::give_up, "the bridge has no Bluesky side", std::nullopt};
   } else if (!client) {
     outcome = {Step::retry, error, d_.clock() + kLoginRetryUs};
+  } else if (auto waiting = op == JobOp::post || op == JobOp::fetch_post ? flood_gate(bridge, event) : std::nullopt) {
+    outcome = *waiting;
   } else if (op == JobOp::post) {
     outcome = post(bridge, *client, event, batch, settling);
   } else if (op == JobOp::fetch_update) {

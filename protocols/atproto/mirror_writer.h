@@ -92,6 +92,15 @@ class MirrorWriter final : public BridgeWriter {
                                                  std::vector<std::string>& notes);
   XrpcClient* client_for(const BridgeConfig& bridge, std::string& error);
   void set_failing(const std::string& bridge, bool failing);
+  // mirror.max_posts_per_hour: nullopt when a post may go now (a token is taken), else a wait
+  // until one is due, said once in `why` of the waiting item.
+  std::optional<StepOutcome> flood_gate(const BridgeConfig& bridge, const Event& event);
+  struct Bucket {
+    double tokens = -1;  // -1: full, not used yet
+    std::int64_t at_us = 0;
+  };
+  std::mutex buckets_mu_;
+  std::map<std::string, Bucket> buckets_;  // by bridge
 
   MirrorWriterDeps d_;
   IdMap idmap_;
