@@ -85,7 +85,7 @@ class Inbox {
   InboxResponse reject(int status, const std::string& reason_class, const std::string& detail,
                        const InboxRequest& request);
   void handle_follow(WriteBatch& batch, const ActivityView& a, const Signer& signer);
-  void handle_undo(WriteBatch& batch, const ActivityView& a);
+  void handle_undo(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
   void handle_block(WriteBatch& batch, const std::string& target, const std::string& by, bool blocked);
   void handle_accept_reject(WriteBatch& batch, const ActivityView& a);
   void handle_group_posts(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
