@@ -57,6 +57,7 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
       actors_(local_actors_from(config)),
       http_(OutboundPolicy{config.allow_private_addresses},
             std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")"),
+      peer_software_(http_, clock_),
       keys_(store, vault,
             []() -> Result<ap::ActorKeyPair> {
               auto key = ap::PrivateKey::generate_rsa(2048);
@@ -90,7 +91,8 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
                    return sign_request(r, url, actor_key, scheme);
                  },
-                 metrics, clock_, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)}) {
+                 metrics, clock_, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)},
+                 [this](const std::string& inbox) { return peer_software_.announce_style(inbox); }) {
   metrics.gauge("causeway_delivery_queue_jobs", "Jobs waiting in the delivery queue.", [this] {
     auto n = queue_.pending_count();
     return n.ok() ? static_cast<double>(*n) : -1.0;
