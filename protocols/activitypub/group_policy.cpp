@@ -38,8 +38,8 @@ std::optional<std::string> not_own_object(const ActivityView& activity) {
   return std::nullopt;
 }
 
-// Why an Undo is not relayed: members see undone only what the group relayed (a Like) or what
-// they did themselves (an Announce), and only by the one who did it.
+// Why an Undo is not relayed: only an Undo of a Like or an Announce means something to the
+// members, and only its maker's: anyone else's would take back a member's reaction in their name.
 std::optional<std::string> not_own_undo(const ActivityView& activity) {
   if (activity.type != "Undo") return std::nullopt;
   if (!activity.object || !activity.object->is_object())
