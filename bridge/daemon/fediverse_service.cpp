@@ -59,6 +59,7 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
       actors_(local_actors_from(config)),
       http_(OutboundPolicy{config.allow_private_addresses},
             std::string("causeway/") + kVersion + " (+" + config.server.public_url.to_string() + ")"),
+      peer_software_(http_, clock_),
       keys_(store, vault,
             []() -> Result<ap::ActorKeyPair> {
               auto key = ap::PrivateKey::generate_rsa(2048);
@@ -93,7 +94,8 @@ FediverseService::FediverseService(const Config& config, Store& store, EventLog&
                  [this](HttpRequest& r, const Url& url, const std::string& actor_key, ap::SignatureScheme scheme) {
                    return sign_request(r, url, actor_key, scheme);
                  },
-                 metrics, clock_, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)}) {
+                 metrics, clock_, ap::DelivererOptions{2, 2, 5, std::chrono::seconds(600), scheme_from(config.signature_scheme)},
+                 [this](const std::string& inbox) { return peer_software_.announce_style(inbox); }) {
   metrics.gauge("causeway_delivery_queue_jobs", "Jobs waiting in the delivery queue.", [this] {
     auto n = queue_.pending_count();
     return n.ok() ? static_cast<double>(*n) : -1.0;
@@ -272,7 +274,8 @@ void FediverseService::follow_remote_groups(bool only_unresolved) {
       spdlog::warn("bridge {}: cannot fetch the group {}: {}", bridge.name, group_id, group.error());
       continue;
     }
-    ap::RemoteGroup info = ap::classify_remote_group(*group, handle.substr(1));
+    // Its server's own word on what it runs (NodeInfo), then the actor's shape.
+    ap::RemoteGroup info = ap::classify_remote_group(*group, handle.substr(1), peer_software_.software(group_id));
     if (bridge.fediverse.group_kind)
       if (auto kind = ap::parse_remote_group_kind(*bridge.fediverse.group_kind)) info.kind = *kind;
     std::function<void(const std::string&, const std::string&)> tell;

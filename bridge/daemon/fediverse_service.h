@@ -12,6 +12,7 @@
 #include "bridge/base/clock.h"
 #include "bridge/base/metrics.h"
 #include "bridge/daemon/configured_actors.h"
+#include "bridge/daemon/peer_software_cache.h"
 #include "bridge/member_profile.h"
 #include "bridge/event.h"
 #include "bridge/delivery_queue.h"
@@ -111,6 +112,7 @@ class FediverseService {
   std::function<std::int64_t()> clock_;
   activitypub::LocalActors actors_;
   HttpClient http_;
+  PeerSoftwareCache peer_software_;  // which body of a group's Announce each member's server gets
   activitypub::ActorKeys keys_;
   EventLog& events_;
   DeliveryQueue queue_;

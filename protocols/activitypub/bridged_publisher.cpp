@@ -177,8 +177,8 @@ Status BridgedPublisher::publish_to_group(WriteBatch& batch, const BridgeConfig&
     // Mastodon ignores a group's Announce of a Delete or Undo: those go to the members directly.
     if (to_members) direct.insert(direct.end(), members->begin(), members->end());
     d_.outbox.publish(batch, from, activity, direct);
-    json announce = group_announce(d_.actors, *group, *view, activity, iso8601_utc(d_.clock()));
-    d_.outbox.publish(batch, *group, announce, *members);
+    GroupAnnounces announces = group_announces(d_.actors, *group, *view, activity, iso8601_utc(d_.clock()));
+    d_.outbox.publish(batch, *group, announces.of_activity, *members, announces.boost ? &*announces.boost : nullptr);
     return {};
   }
   std::string g = group_id(bridge);

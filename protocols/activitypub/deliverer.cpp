@@ -26,8 +26,14 @@ std::optional<std::int64_t> retry_after_us(const HttpResponse& response, std::in
 }  // namespace
 
 Deliverer::Deliverer(DeliveryQueue& queue, const HttpClient& http, RequestSigner sign, Metrics& metrics, Clock clock,
-                     DelivererOptions options)
-    : queue_(queue), http_(http), sign_(std::move(sign)), metrics_(metrics), clock_(std::move(clock)), options_(options) {}
+                     DelivererOptions options, AnnounceStyleOf announce_style)
+    : queue_(queue),
+      http_(http),
+      sign_(std::move(sign)),
+      metrics_(metrics),
+      clock_(std::move(clock)),
+      options_(options),
+      announce_style_(std::move(announce_style)) {}
 
 Deliverer::~Deliverer() { stop(); }
 
@@ -94,6 +100,9 @@ void Deliverer::deliver(Job job) {
     if (!s.ok()) spdlog::error("delivery {}: {}", job.id, s.error());
     return;
   }
+  const std::string& body = payload->boost.empty() || (announce_style_ && announce_style_(job.target) == AnnounceStyle::activity)
+                                ? payload->activity
+                                : payload->boost;
   SignatureScheme scheme = options_.first_scheme;
   {
     std::lock_guard lock(mu_);
@@ -102,7 +111,7 @@ void Deliverer::deliver(Job job) {
   FetchResult result;
   for (int knock = 0; knock < 2; ++knock) {
     HttpRequest request{"POST", job.target, {{"Content-Type", "application/activity+json"},
-                                             {"Accept", "application/activity+json"}}, payload->activity};
+                                             {"Accept", "application/activity+json"}}, body};
     result = http_.fetch(request, FetchLimits{64 * 1024, std::chrono::seconds(15), 0},
                          [&](HttpRequest& r, const Url& url) {
                            Status signed_ok = sign_(r, url, payload->actor_key, scheme);

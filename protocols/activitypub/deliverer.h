@@ -1,7 +1,9 @@
 // Runs `ap.deliver` jobs: signed POSTs of activities to remote inboxes, a few at a time per host,
 // with Mastodon's retry rules (no retry on 4xx but 408 and 429; Retry-After honoured), a circuit
 // breaker per host, and the signature "double knock": when a server refuses the configured scheme
-// it is tried once with the other, and what worked is remembered for that host.
+// it is tried once with the other, and what worked is remembered for that host. A job carrying a
+// group's Announce in two bodies (outbox.h) sends the one the receiving server expects, asking
+// `announce_style` on the delivering thread, which may fetch (slow work belongs to workers).
 #pragma once
 
 #include <atomic>
@@ -13,6 +15,7 @@
 
 #include "bridge/base/metrics.h"
 #include "bridge/delivery_queue.h"
+#include "protocols/activitypub/peer_software.h"
 #include "protocols/activitypub/signature_verifier.h"
 #include "protocols/net/http_client.h"
 
@@ -30,12 +33,16 @@ struct DelivererOptions {
   SignatureScheme first_scheme = SignatureScheme::cavage;
 };
 
+// What the server of `inbox` expects of a group's Announce; called from delivery threads.
+using AnnounceStyleOf = std::function<AnnounceStyle(const std::string& inbox)>;
+
 class Deliverer {
  public:
   using Clock = std::function<std::int64_t()>;
 
+  // Without `announce_style` every server gets the boost body of a two-bodied job.
   Deliverer(DeliveryQueue& queue, const HttpClient& http, RequestSigner sign, Metrics& metrics, Clock clock,
-            DelivererOptions options = {});
+            DelivererOptions options = {}, AnnounceStyleOf announce_style = nullptr);
   ~Deliverer();
 
   void start();
@@ -60,6 +67,7 @@ class Deliverer {
   Metrics& metrics_;
   Clock clock_;
   DelivererOptions options_;
+  AnnounceStyleOf announce_style_;
   std::mutex mu_;
   std::map<std::string, HostState> hosts_;
   std::atomic<bool> running_{false};

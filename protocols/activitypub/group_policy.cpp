@@ -38,6 +38,22 @@ std::optional<std::string> not_own_object(const ActivityView& activity) {
   return std::nullopt;
 }
 
+// Why an Undo is not relayed: only an Undo of a Like or an Announce means something to the
+// members, and only its maker's: anyone else's would take back a member's reaction in their name.
+std::optional<std::string> not_own_undo(const ActivityView& activity) {
+  if (activity.type != "Undo") return std::nullopt;
+  if (!activity.object || !activity.object->is_object())
+    return std::string("it names what it undoes only by id, so what it undoes is unknown");
+  std::string undone = string_member(*activity.object, "type");
+  if (undone != "Like" && undone != "Announce")
+    return "an Undo of " + (undone.empty() ? std::string("an object without a type") : undone) + " is not relayed";
+  auto actor = activity.object->contains("actor") ? id_of((*activity.object)["actor"]) : std::nullopt;
+  if (actor.value_or("") != activity.actor)
+    return "it undoes the " + undone + " of " + (actor ? *actor : std::string("nobody")) + ", not of its actor " +
+           activity.actor;
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool is_for_group(const LocalActors& actors, const LocalActor& group, const ActivityView& activity) {
@@ -53,28 +69,34 @@ GroupDecision decide_group_announce(const LocalActors& actors, const LocalActor&
   // A post addressed to the group alone is meant for its members: relay it to them, not publicly.
   bool to_group = activity.addressed_to(actors.followers(group)) || activity.addressed_to(actors.id(group));
   if (!activity.is_public() && !to_group) return {false, "neither public nor addressed to the group"};
-  if (activity.type != "Create" && activity.type != "Update" && activity.type != "Delete" && activity.type != "Like")
+  if (activity.type != "Create" && activity.type != "Update" && activity.type != "Delete" && activity.type != "Like" &&
+      activity.type != "Undo")
     return {false, activity.type + " is not relayed by groups"};
   if (auto refused = not_own_object(activity)) return {false, *refused};
+  if (auto refused = not_own_undo(activity)) return {false, *refused};
   return {true, ""};
 }
 
-nlohmann::json group_announce(const LocalActors& actors, const LocalActor& group, const ActivityView& activity,
-                              const nlohmann::json& activity_json, const std::string& published) {
+GroupAnnounces group_announces(const LocalActors& actors, const LocalActor& group, const ActivityView& activity,
+                               const nlohmann::json& activity_json, const std::string& published) {
   std::string group_id = actors.id(group);
-  nlohmann::json object = activity.type == "Create" && activity.object_id ? nlohmann::json(*activity.object_id)
-                                                                           : activity_json;
   nlohmann::json cc = nlohmann::json::array();
   if (activity.is_public()) cc.push_back(kPublic);
-  return {{"@context", "https://www.w3.org/ns/activitystreams"},
-          {"id", group_id + "/announce/" + stable_id(activity.id)},
-          {"type", "Announce"},
-          {"actor", group_id},
-          {"object", object},
-          {"to", {actors.followers(group)}},
-          {"cc", cc},
-          {"audience", group_id},
-          {"published", published}};
+  auto announce = [&](const std::string& id, const nlohmann::json& object) {
+    return nlohmann::json{{"@context", "https://www.w3.org/ns/activitystreams"},
+                          {"id", id},
+                          {"type", "Announce"},
+                          {"actor", group_id},
+                          {"object", object},
+                          {"to", {actors.followers(group)}},
+                          {"cc", cc},
+                          {"audience", group_id},
+                          {"published", published}};
+  };
+  GroupAnnounces out{announce(group_id + "/announce/" + stable_id(activity.id), activity_json), std::nullopt};
+  if (activity.type == "Create" && activity.object_id)
+    out.boost = announce(group_id + "/boost/" + stable_id(*activity.object_id), *activity.object_id);
+  return out;
 }
 
 }  // namespace causeway::activitypub

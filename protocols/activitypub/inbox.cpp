@@ -190,7 +190,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   if (forwarded) {
     // Passed on by a followed group: routed only, never acted on as the author's own request.
   } else if (view->type == "Follow") handle_follow(batch, *view, signer);
-  else if (view->type == "Undo") handle_undo(batch, *view);
+  else if (view->type == "Undo") handle_undo(batch, *view, *activity);
   else if (view->type == "Block") handle_block(batch, view->object_id.value_or(""), view->actor, true);
   else if (view->type == "Accept" || view->type == "Reject") handle_accept_reject(batch, *view);
   else if (view->type == "Flag") handle_flag(batch, *view, *activity);
@@ -231,17 +231,23 @@ void Inbox::handle_block(WriteBatch& batch, const std::string& target, const std
   spdlog::info("inbox: {} {} {}", by, blocked ? "blocks" : "no longer blocks", target);
 }
 
-void Inbox::handle_undo(WriteBatch& batch, const ActivityView& a) {
-  if (!a.object || !a.object->is_object()) return;
-  auto type = a.object->find("type");
-  if (type != a.object->end() && type->is_string() && *type == "Block") {
+void Inbox::handle_undo(WriteBatch& batch, const ActivityView& a, const json& activity) {
+  // Told apart by what it undoes: a membership or a block changes state here; a Like or an
+  // Announce is the members' to see undone, so the group relays it (FEP-1b12 Announce of the Undo).
+  std::string undone = a.object && a.object->is_object() ? string_member(*a.object, "type") : "";
+  if (undone == "Block") {
     if (a.object->contains("object"))
       if (auto target = id_of((*a.object)["object"])) handle_block(batch, *target, a.actor, false);
-    return;
+  } else if (undone == "Follow") {
+    if (a.object->contains("actor") && id_of((*a.object)["actor"]).value_or("") != a.actor) return;
+    if (const LocalActor* local = local_object(d_.actors, a)) d_.social.remove_follower(batch, local->key, a.actor);
+  } else if (undone == "Like" || undone == "Announce") {
+    handle_group_posts(batch, a, activity);
+  } else {
+    spdlog::info("inbox: Undo {} from {} ignored: {}", a.id, a.actor,
+                 undone.empty() ? "what it undoes is not embedded, so it is unknown"
+                                : "an Undo of " + undone + " changes nothing here");
   }
-  if (type == a.object->end() || !type->is_string() || *type != "Follow") return;
-  if (a.object->contains("actor") && id_of((*a.object)["actor"]).value_or("") != a.actor) return;
-  if (const LocalActor* local = local_object(d_.actors, a)) d_.social.remove_follower(batch, local->key, a.actor);
 }
 
 void Inbox::handle_accept_reject(WriteBatch& batch, const ActivityView& a) {
@@ -272,8 +278,8 @@ void Inbox::handle_group_posts(WriteBatch& batch, const ActivityView& a, const j
       spdlog::error("group {}: cannot list members: {}", group->username, followers.error());
       continue;
     }
-    json announce = group_announce(d_.actors, *group, a, activity, iso8601_utc(d_.clock()));
-    d_.outbox.publish(batch, *group, announce, *followers);
+    GroupAnnounces announces = group_announces(d_.actors, *group, a, activity, iso8601_utc(d_.clock()));
+    d_.outbox.publish(batch, *group, announces.of_activity, *followers, announces.boost ? &*announces.boost : nullptr);
     spdlog::info("group {}: announcing {} to {} members", group->username, a.id, followers->size());
   }
 }

@@ -90,7 +90,7 @@ class Inbox {
   // Whether the service actor follows `actor` (a remote group a bridge mirrors), asked or accepted.
   bool follows_group(const std::string& actor) const;
   void handle_follow(WriteBatch& batch, const ActivityView& a, const Signer& signer);
-  void handle_undo(WriteBatch& batch, const ActivityView& a);
+  void handle_undo(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
   void handle_block(WriteBatch& batch, const std::string& target, const std::string& by, bool blocked);
   void handle_accept_reject(WriteBatch& batch, const ActivityView& a);
   void handle_group_posts(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);

@@ -28,27 +28,31 @@ std::string delivery_inbox(const Follower& recipient) {
 }
 
 std::string encode_payload(const DeliveryPayload& payload) {
-  return json{{"actor", payload.actor_key}, {"activity", payload.activity}}.dump();
+  json j{{"actor", payload.actor_key}, {"activity", payload.activity}};
+  if (!payload.boost.empty()) j["boost"] = payload.boost;
+  return j.dump();
 }
 
 std::optional<DeliveryPayload> decode_payload(std::string_view text) {
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (!j.is_object() || !j.contains("actor") || !j.contains("activity")) return std::nullopt;
-  return DeliveryPayload{j.value("actor", ""), j.value("activity", "")};
+  return DeliveryPayload{j.value("actor", ""), j.value("activity", ""), j.value("boost", "")};
 }
 
 void Outbox::publish(WriteBatch& batch, const LocalActor& from, const json& activity,
-                     const std::vector<Follower>& recipients) {
+                     const std::vector<Follower>& recipients, const json* boost) {
   std::int64_t now = clock_();
   std::string id = activity.value("id", "");
   std::string text = activity.dump();
   batch.put(Family::local, "object/" + id, text);
   batch.put(Family::local, outbox_key(from.key, now, id), id);
+  std::string boost_text = boost ? boost->dump() : "";
+  if (boost) batch.put(Family::local, "object/" + boost->value("id", ""), boost_text);  // so its id dereferences
 
   std::set<std::string> inboxes;
   for (const auto& r : recipients) inboxes.insert(delivery_inbox(r));
   inboxes.erase("");
-  std::string payload = encode_payload({from.key, text});
+  std::string payload = encode_payload({from.key, text, boost_text});
   for (const auto& inbox : inboxes) {
     Job job;
     job.id = id + " -> " + inbox;

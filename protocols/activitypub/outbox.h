@@ -20,10 +20,14 @@ namespace causeway::activitypub {
 
 inline constexpr const char* kDeliverJob = "ap.deliver";
 
-// What a delivery job carries: the activity and whose key signs it.
+// What a delivery job carries: the activity and whose key signs it. A group's Announce of a post
+// comes in two bodies, and which one a server gets is chosen when it is delivered, from the
+// software it runs (peer_software.h): so the choice needs no fetch while the activity is being
+// stored, and a restart or retry still sends each server the body meant for it.
 struct DeliveryPayload {
   std::string actor_key;
-  std::string activity;  // JSON text, sent as is
+  std::string activity;  // JSON text, sent as is (to every server when `boost` is empty)
+  std::string boost;     // JSON text: the Announce of the post by id, for Mastodon-style servers
 };
 std::string encode_payload(const DeliveryPayload& payload);
 std::optional<DeliveryPayload> decode_payload(std::string_view text);
@@ -39,8 +43,10 @@ class Outbox {
   Outbox(Store& store, DeliveryQueue& queue, const LocalActors& actors, Clock clock)
       : store_(store), queue_(queue), actors_(actors), clock_(std::move(clock)) {}
 
+  // `boost` (a group's Announce of the post by id) is stored and carried beside `activity`; each
+  // server gets one of the two. The group's outbox lists `activity`.
   void publish(WriteBatch& batch, const LocalActor& from, const nlohmann::json& activity,
-               const std::vector<Follower>& recipients);
+               const std::vector<Follower>& recipients, const nlohmann::json* boost = nullptr);
 
   // A stored object or activity published here, by its id.
   Result<std::optional<nlohmann::json>> object(const std::string& id) const;

@@ -70,6 +70,8 @@ function usage(exitCode) {
                             them through an LD signature or an Object Integrity Proof
                             (by default the peer demands a valid HTTP signature, like Mastodon)
   --log-level LEVEL         Fedify log level on stderr: debug, info, warning (default), error
+  --software NAME           serve NodeInfo 2.1 naming NAME as the software (e.g. lemmy), so the
+                            peer passes for that server; without it no NodeInfo is served
 `;
   (exitCode === 0 ? process.stdout : process.stderr).write(text);
   process.exit(exitCode);
@@ -81,6 +83,7 @@ const options = {
   sharedInbox: false,
   requireHttpSignature: true,
   logLevel: "warning",
+  software: null,
 };
 {
   const args = process.argv.slice(2);
@@ -95,12 +98,15 @@ const options = {
     else if (arg === "--shared-inbox") options.sharedInbox = true;
     else if (arg === "--allow-unsigned-http") options.requireHttpSignature = false;
     else if (arg === "--log-level") options.logLevel = value();
+    else if (arg === "--software") options.software = value();
     else if (arg === "--help" || arg === "-h") usage(0);
     else usage(2);
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) usage(2);
   if (!["rfc9421", "draft-cavage-http-signatures-12"].includes(options.firstKnock)) usage(2);
   if (!["debug", "info", "warning", "error", "fatal"].includes(options.logLevel)) usage(2);
+  // NodeInfo's own rule for software names.
+  if (options.software != null && !/^[a-z0-9-]+$/.test(options.software)) usage(2);
 }
 
 await configure({
@@ -381,6 +387,16 @@ function buildFederation() {
     .onError((_ctx, error) => {
       errors.push({ where: "inbox", error: String(error?.stack ?? error), at: new Date().toISOString() });
     });
+
+  // --software: what a server that asks "what runs there?" (as causeway does before it announces
+  // to a group's members) is told. Fedify serves /.well-known/nodeinfo pointing here.
+  if (options.software != null) {
+    fed.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
+      software: { name: options.software, version: "0.19.5" },
+      protocols: ["activitypub"],
+      usage: { users: { total: actors.size }, localPosts: notes.size, localComments: 0 },
+    }));
+  }
 
   return fed;
 }

@@ -111,14 +111,77 @@ TEST_CASE("a hosted group announces members' posts addressed or mentioning it, a
   CHECK(decide_group_announce(actors, group, *view_activity(direct), true, false).reason ==
         "neither public nor addressed to the group");
 
-  json announce = group_announce(actors, group, post, mention, "2026-11-22T00:00:00Z");
-  CHECK(announce["type"] == "Announce");
-  CHECK(announce["actor"] == gid);
-  CHECK(announce["object"] == "https://m.example/n/1");  // by id: receivers fetch it from its origin
-  CHECK(announce["audience"] == gid);
-  CHECK(announce["to"] == json{actors.followers(group)});
-  CHECK(announce["cc"] == json{kPublic});
-  CHECK(group_announce(actors, group, post, mention, "x")["id"] == announce["id"]);  // stable: receivers dedupe
+  GroupAnnounces announces = group_announces(actors, group, post, mention, "2026-11-22T00:00:00Z");
+  // For forum software (FEP-1b12): the member's activity itself, embedded as it was received.
+  const json& of_activity = announces.of_activity;
+  CHECK(of_activity["type"] == "Announce");
+  CHECK(of_activity["actor"] == gid);
+  CHECK(of_activity["object"] == mention);
+  CHECK(of_activity["object"]["id"] == "https://m.example/a/1");
+  CHECK(of_activity["object"]["actor"] == "https://m.example/u/ann");
+  CHECK(of_activity["object"]["object"]["id"] == "https://m.example/n/1");
+  CHECK(of_activity["audience"] == gid);
+  CHECK(of_activity["to"] == json{actors.followers(group)});
+  CHECK(of_activity["cc"] == json{kPublic});
+  // For Mastodon-style servers: a boost of the post by id, which they fetch from its origin.
+  REQUIRE(announces.boost);
+  const json& boost = *announces.boost;
+  CHECK(boost["type"] == "Announce");
+  CHECK(boost["actor"] == gid);
+  CHECK(boost["object"] == "https://m.example/n/1");
+  CHECK(boost["audience"] == gid);
+  CHECK(boost["to"] == json{actors.followers(group)});
+  CHECK(boost["cc"] == json{kPublic});
+  // Two bodies, two ids; the same ids on every try, which receivers dedupe on.
+  CHECK(boost["id"] != of_activity["id"]);
+  GroupAnnounces again = group_announces(actors, group, post, mention, "x");
+  CHECK(again.of_activity["id"] == of_activity["id"]);
+  CHECK(again.boost->at("id") == boost["id"]);
+}
+
+TEST_CASE("a hosted group relays a member's Like and its Undo whole, and no other Undo", "[group]") {
+  LocalActors actors = test_actors();
+  const LocalActor& group = *actors.by_key("group/townhall");
+  std::string gid = actors.id(group);
+  json like = {{"id", "https://m.example/likes/1"},
+               {"type", "Like"},
+               {"actor", "https://m.example/u/ann"},
+               {"to", {gid}},
+               {"object", "https://o.example/n/9"}};
+  GroupAnnounces liked = group_announces(actors, group, *view_activity(like), like, "x");
+  CHECK(liked.of_activity["object"] == like);
+  CHECK(liked.of_activity["audience"] == gid);
+  CHECK(liked.of_activity["cc"] == json::array());  // the Like was for the group only
+  CHECK_FALSE(liked.boost);  // a Like has no boost form: every server gets it whole
+
+  json undo = {{"id", "https://m.example/likes/1/undo"}, {"type", "Undo"}, {"actor", "https://m.example/u/ann"},
+               {"to", {gid}}, {"object", like}};
+  CHECK(decide_group_announce(actors, group, *view_activity(undo), true, false).announce);
+  CHECK(decide_group_announce(actors, group, *view_activity(undo), false, false).reason ==
+        "author is not a member of the group");
+  GroupAnnounces undone = group_announces(actors, group, *view_activity(undo), undo, "x");
+  CHECK(undone.of_activity["object"] == undo);
+  CHECK_FALSE(undone.boost);
+  CHECK(undone.of_activity["id"] != liked.of_activity["id"]);
+
+  json unboost = undo;
+  unboost["object"] = {{"id", "https://m.example/boosts/2"}, {"type", "Announce"}, {"actor", "https://m.example/u/ann"},
+                       {"object", "https://o.example/n/9"}};
+  CHECK(decide_group_announce(actors, group, *view_activity(unboost), true, false).announce);
+
+  json of_another = undo;
+  of_another["object"]["actor"] = "https://m.example/u/bob";
+  CHECK(decide_group_announce(actors, group, *view_activity(of_another), true, false).reason ==
+        "it undoes the Like of https://m.example/u/bob, not of its actor https://m.example/u/ann");
+  json of_follow = undo;
+  of_follow["object"] = {{"id", "https://m.example/f/1"}, {"type", "Follow"}, {"actor", "https://m.example/u/ann"},
+                         {"object", gid}};
+  CHECK(decide_group_announce(actors, group, *view_activity(of_follow), true, false).reason ==
+        "an Undo of Follow is not relayed");
+  json by_id = undo;
+  by_id["object"] = "https://m.example/likes/1";
+  CHECK(decide_group_announce(actors, group, *view_activity(by_id), true, false).reason ==
+        "it names what it undoes only by id, so what it undoes is unknown");
 }
 
 TEST_CASE("a hosted group does not announce a member's Create of an object that is not the member's own", "[group]") {

@@ -60,3 +60,33 @@ TEST_CASE("a follower claiming another server's shared inbox does not take that 
                           member("https://plain.example", "pat", "")});
   CHECK(plain == std::vector<std::string>{"https://aaa.example/users/mallory/inbox", "https://plain.example/users/pat/inbox"});
 }
+
+TEST_CASE("a group's Announce in two bodies is one job per inbox carrying both, and both ids dereference", "[outbox]") {
+  Fixture f;
+  const LocalActor& group = *f.actors.by_key("group/townhall");
+  nlohmann::json of_activity = {{"id", "https://bridge.example/ap/group/townhall/announce/1"}, {"type", "Announce"},
+                                {"object", {{"id", "https://m.example/a/1"}, {"type", "Create"}}}};
+  nlohmann::json boost = {{"id", "https://bridge.example/ap/group/townhall/boost/1"}, {"type", "Announce"},
+                          {"object", "https://m.example/n/1"}};
+  WriteBatch batch = f.db->batch();
+  f.outbox.publish(batch, group, of_activity, {member("https://l.example", "lena", ""), member("https://m.example", "max", "")},
+                   &boost);
+  REQUIRE(f.db->write(batch).ok());
+
+  auto jobs = f.queue.claim_due(100, kDeliverJob);
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs->size() == 2);
+  for (const auto& job : *jobs) {
+    auto payload = decode_payload(job.payload);
+    REQUIRE(payload);
+    CHECK(nlohmann::json::parse(payload->activity) == of_activity);
+    CHECK(nlohmann::json::parse(payload->boost) == boost);
+  }
+  CHECK(f.outbox.object(of_activity["id"]).value() == of_activity);
+  CHECK(f.outbox.object(boost["id"]).value() == boost);
+  // The group's outbox lists the Announce of the activity, once.
+  CHECK(f.outbox.activity_ids(group).value() == std::vector<std::string>{of_activity["id"]});
+
+  // A one-bodied activity carries no boost.
+  CHECK(decode_payload(encode_payload({"group/townhall", "{}", ""}))->boost.empty());
+}
