@@ -314,3 +314,40 @@ TEST_CASE("mirror.labels is the bridge's own table of words per Bluesky label, a
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].find("gore") != std::string::npos);
 }
+
+TEST_CASE("a followed group may be written !name@host, with its kind, a backfill and a posting pace", "[config]") {
+  auto loaded = load_config_text(kValid + R"(bridges:
+  - name: community
+    fediverse: { group: "!townhall@lemmy.example", kind: community }
+    mirror: { backfill: 20, max_posts_per_hour: 60 }
+  - name: channel
+    fediverse: { group: "@harrisnews@newsmast.community" }
+)",
+                                 "good.yaml", "/srv");
+  for (const auto& e : loaded.errors) UNSCOPED_INFO(e);
+  REQUIRE(loaded.errors.empty());
+  const BridgeConfig& community = loaded.config->bridges[0];
+  CHECK(community.fediverse.group == "!townhall@lemmy.example");
+  CHECK(community.fediverse.group_kind == "community");
+  CHECK(community.mirror.backfill == 20);
+  CHECK(community.mirror.max_posts_per_hour == 60);
+  const BridgeConfig& channel = loaded.config->bridges[1];
+  CHECK_FALSE(channel.fediverse.group_kind);
+  CHECK(channel.mirror.backfill == 0);
+  CHECK(channel.mirror.max_posts_per_hour == 300);
+
+  auto errors = errors_of(kValid + R"(bridges:
+  - name: a
+    fediverse: { group: "#townhall@lemmy.example", kind: subreddit }
+    mirror: { backfill: 1000 }
+  - name: b
+    fediverse: { host: { name: b }, kind: forum }
+)");
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  INFO(all);
+  CHECK(all.find("is not a fediverse handle like \"@name@host.example\" or \"!name@host.example\"") != std::string::npos);
+  CHECK(all.find("bridges[0].fediverse.kind") != std::string::npos);
+  CHECK(all.find("bridges[0].mirror.backfill") != std::string::npos);
+  CHECK(all.find("kind is for a followed group") != std::string::npos);
+}
