@@ -71,9 +71,8 @@ void IdMap::unlink(WriteBatch& batch, const std::string& ap_id, const BlueskyCop
   if (std::string key = post_by_key(ap_id, copy); !key.empty()) batch.remove(Family::idmap, key);
 }
 
-Result<std::vector<std::string>> IdMap::posts_by(const std::string& actor, std::size_t max) const {
+Result<std::vector<std::string>> IdMap::keys_under(const std::string& prefix, std::size_t max) const {
   std::vector<std::string> out;
-  std::string prefix = "post-by/" + actor + "\n";
   Status s = store_.scan(Family::idmap, prefix, [&](std::string_view key, std::string_view) {
     if (out.size() >= max) return false;
     out.emplace_back(key.substr(prefix.size()));
@@ -83,17 +82,13 @@ Result<std::vector<std::string>> IdMap::posts_by(const std::string& actor, std::
   return out;
 }
 
+Result<std::vector<std::string>> IdMap::posts_by(const std::string& actor, std::size_t max) const {
+  return keys_under("post-by/" + actor + "\n", max);
+}
+
 Result<std::vector<std::string>> IdMap::replies_by(const std::string& bridge, const std::string& did,
                                                    std::size_t max) const {
-  std::vector<std::string> out;
-  std::string prefix = reply_by_prefix(bridge, did);
-  Status s = store_.scan(Family::idmap, prefix, [&](std::string_view key, std::string_view) {
-    if (out.size() >= max) return false;
-    out.emplace_back(key.substr(prefix.size()));
-    return true;
-  });
-  if (!s.ok()) return Error{s.error()};
-  return out;
+  return keys_under(reply_by_prefix(bridge, did), max);
 }
 
 Result<std::optional<BlueskyCopy>> IdMap::bluesky_copy(const std::string& ap_id) const {

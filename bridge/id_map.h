@@ -54,6 +54,8 @@ class IdMap {
   Result<std::vector<std::string>> posts_by(const std::string& actor, std::size_t max) const;
 
  private:
+  // The rest of up to `max` keys starting with `prefix`, in key order.
+  Result<std::vector<std::string>> keys_under(const std::string& prefix, std::size_t max) const;
   Store& store_;
 };
 
