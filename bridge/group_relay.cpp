@@ -9,6 +9,17 @@
 
 namespace causeway {
 
+namespace {
+
+// A ban the group announced (not forwarded), of an http(s) actor id of bounded size.
+bool ban_like(const Event& event) {
+  if (!event.subject || event.origin.relayed_id == event.origin.activity_id) return false;
+  const std::string& who = event.subject->id;
+  return who.size() <= 2048 && (who.rfind("https://", 0) == 0 || who.rfind("http://", 0) == 0);
+}
+
+}  // namespace
+
 void Router::route_relayed(WriteBatch& batch, const Event& event) {
   const std::string& group = event.origin.relayed_by;
   auto route = by_group(group);
@@ -25,6 +36,10 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
   const std::string& author = event.actor.id;
   const std::string& object = event.origin.object.id;
   count_relayed(bridge.name, event.kind);
+  // Said of the object itself only when it lives on the group's own server: a claim about somebody
+  // else's post must not become that post's story (its last decision is what "still on its way?"
+  // reads).
+  const bool own_object = host_of_url(object) == host_of_url(group);
   if (!bridge.bluesky) return decide(batch, event, name, Outcome::not_bridged, "the bridge has no Bluesky side", false);
   // The group removing a Note causeway made for a Bluesky reply: its moderators' word on it.
   if (event.kind == EventKind::remove && event.subject && hooks_.is_local && hooks_.is_local(event.subject->id))
@@ -35,7 +50,8 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
     case EventKind::post:
     case EventKind::reply: {
       if (moderation_.is_banned(name, author))
-        return decide(batch, event, name, Outcome::not_bridged, "the author is banned from the group by its moderators");
+        return decide(batch, event, name, Outcome::not_bridged, "the author is banned from the group by its moderators",
+                      own_object);
       auto copy = idmap_.bluesky_copy(object);
       if (copy.ok() && copy->has_value() && !(*copy)->records.empty())
         return decide(batch, event, name, Outcome::not_bridged, "already bridged as " + (*copy)->records.front().uri, false);
@@ -44,10 +60,11 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
       if (!vouched) {
         std::string host = host_of_url(author);
         if (domain_in(host, config_.blocked_domains) || domain_in(host, bridge.blocked.domains))
-          return decide(batch, event, name, Outcome::not_bridged, "author's domain blocked: " + host);
+          return decide(batch, event, name, Outcome::not_bridged, "author's domain blocked: " + host, own_object);
         return enqueue(batch, event, *route, kToBlueskyJob, JobOp::fetch_post, bridge.bluesky->pds.to_string());
       }
-      if (auto refused = post_refusal(bridge, event)) return decide(batch, event, name, Outcome::not_bridged, *refused);
+      if (auto refused = post_refusal(bridge, event))
+        return decide(batch, event, name, Outcome::not_bridged, *refused, own_object);
       moderation_.add_announced_author(batch, name, author, event.id);
       return enqueue(batch, event, *route, kToBlueskyJob, JobOp::post, bridge.bluesky->pds.to_string());
     }
@@ -79,23 +96,23 @@ void Router::route_relayed(WriteBatch& batch, const Event& event) {
       }
       if (auto waiting = pending(target)) {
         if (waiting->route.bridge->name != name) return;
-        auto queued = events_.get(waiting->event_id);
-        // A removal before the copy is made: the tombstone the writer checks is the author's.
-        std::string queued_author = queued.ok() && queued->has_value() ? (*queued)->actor.id : author;
-        mark_gone(batch, target, queued_author, event.id);
+        // A removal before the copy is made: a tombstone under the group's id, which only this
+        // bridge's writer checks (the post may be on its way on another bridge too).
+        mark_gone(batch, target, group, event.id);
         return decide(batch, event, name, Outcome::not_bridged, "removed from the group before it crossed; its copy will not be made");
       }
       return;
     }
     case EventKind::block:
       // Lemmy's ban: Block{object: the member, target: the community}, announced by the community.
-      if (!event.subject) return;
+      // Not a member's own Block that a boost group or forum forwarded.
+      if (!ban_like(event)) return;
       moderation_.set_banned(batch, name, event.subject->id, event.id, true);
       return decide(batch, event, name, Outcome::not_bridged,
                     "recorded: the group's moderators banned " + event.subject->id + "; their posts no longer cross", false);
     case EventKind::unblock:
       // The adapter names the Block's object (the member) as the Undo's subject.
-      if (!event.subject) return;
+      if (!ban_like(event)) return;
       moderation_.set_banned(batch, name, event.subject->id, event.id, false);
       return decide(batch, event, name, Outcome::not_bridged,
                     "recorded: the group's moderators lifted the ban of " + event.subject->id, false);

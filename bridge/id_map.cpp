@@ -43,7 +43,7 @@ std::string reply_by_key(const BlueskyCopy& copy) {
 // The index entry of a fediverse post mirrored, or "" for any other copy.
 std::string post_by_key(const std::string& ap_id, const BlueskyCopy& copy) {
   if (copy.kind != CopyKind::post || copy.author.empty() || copy.author.find('\n') != std::string::npos) return "";
-  return "post-by/" + copy.author + "\n" + ap_id;
+  return "post-by/" + copy.bridge + "\n" + copy.author + "\n" + ap_id;
 }
 
 json ref_json(const StrongRef& r) { return {{"uri", r.uri}, {"cid", r.cid}}; }
@@ -61,7 +61,7 @@ void IdMap::link(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy&
   for (const auto& r : copy.records)
     batch.put(Family::idmap, "at/" + r.uri, json{{"ap", ap_id}, {"bridge", copy.bridge}}.dump());
   if (std::string key = reply_by_key(copy); !key.empty()) batch.put(Family::idmap, key, ap_id);
-  if (std::string key = post_by_key(ap_id, copy); !key.empty()) batch.put(Family::idmap, key, copy.bridge);
+  if (std::string key = post_by_key(ap_id, copy); !key.empty()) batch.put(Family::idmap, key, "");
 }
 
 void IdMap::unlink(WriteBatch& batch, const std::string& ap_id, const BlueskyCopy& copy) const {
@@ -82,8 +82,9 @@ Result<std::vector<std::string>> IdMap::keys_under(const std::string& prefix, st
   return out;
 }
 
-Result<std::vector<std::string>> IdMap::posts_by(const std::string& actor, std::size_t max) const {
-  return keys_under("post-by/" + actor + "\n", max);
+Result<std::vector<std::string>> IdMap::posts_by(const std::string& bridge, const std::string& actor,
+                                                 std::size_t max) const {
+  return keys_under("post-by/" + bridge + "\n" + actor + "\n", max);
 }
 
 Result<std::vector<std::string>> IdMap::replies_by(const std::string& bridge, const std::string& did,

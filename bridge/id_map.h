@@ -3,8 +3,8 @@
 //   "ap/<ActivityPub id>" -> the Bluesky records that carry it (a long post is several) and the
 //                            thread root they hang in
 //   "at/<at-uri>"         -> the ActivityPub id of its counterpart
-//   "post-by/<actor>\n<ActivityPub id>" -> the bridge: a fediverse post of that actor mirrored, so
-//                            the deletion of the account finds every copy
+//   "post-by/<bridge>\n<actor>\n<ActivityPub id>" -> "": a fediverse post of that actor mirrored
+//                            on that bridge, so the deletion of the account finds every copy
 //   "reply-by/<bridge>\n<did>\n<at-uri>" -> the ActivityPub id: a Bluesky reply (or mention) of
 //                            that account brought over, so an operator's deny finds them all
 // Both directions are kept for copies made either way, so replies on either side thread onto the
@@ -49,9 +49,9 @@ class IdMap {
   // and not deleted since, oldest key first (those brought over before this index existed are
   // not among them).
   Result<std::vector<std::string>> replies_by(const std::string& bridge, const std::string& did, std::size_t max) const;
-  // The ActivityPub ids of up to `max` fediverse posts by `actor` mirrored to Bluesky (any bridge),
+  // The ActivityPub ids of up to `max` fediverse posts by `actor` mirrored to Bluesky on `bridge`,
   // not deleted since (those mirrored before this index existed are not among them).
-  Result<std::vector<std::string>> posts_by(const std::string& actor, std::size_t max) const;
+  Result<std::vector<std::string>> posts_by(const std::string& bridge, const std::string& actor, std::size_t max) const;
 
  private:
   // The rest of up to `max` keys starting with `prefix`, in key order.

@@ -466,15 +466,13 @@ void Router::route_group_removal(WriteBatch& batch, const Event& remove_event, c
 
 void Router::route_account_deletion(WriteBatch& batch, const Event& event) {
   const std::string& actor = event.actor.id;
-  auto copies = idmap_.posts_by(actor, 1);
-  if (!copies.ok() || copies->empty())
-    return decide(batch, event, "", Outcome::not_bridged, "the account " + actor + " was deleted; none of its posts was mirrored", false);
   // Forgotten from now on: what is still on its way is not made.
   moderation_.set_deleted_account(batch, actor, event.id);
+  bool any = false;
   for (const auto& bridge : config_.bridges) {
-    if (!bridge.bluesky) continue;
-    auto route = by_bridge(bridge.name);
-    if (!route) continue;
+    auto copies = idmap_.posts_by(bridge.name, actor, 1);
+    if (!bridge.bluesky || !copies.ok() || copies->empty()) continue;
+    any = true;
     Job job;
     job.id = event.id + "." + bridge.name;
     job.kind = kToBlueskyJob;
@@ -483,6 +481,7 @@ void Router::route_account_deletion(WriteBatch& batch, const Event& event) {
     queue_.enqueue(batch, std::move(job));
     decide(batch, event, bridge.name, Outcome::queued, "the account was deleted: every copy of its posts goes", false);
   }
+  if (!any) decide(batch, event, "", Outcome::not_bridged, "the account " + actor + " was deleted; none of its posts was mirrored", false);
 }
 
 }  // namespace causeway

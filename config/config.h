@@ -105,8 +105,8 @@ struct MirrorConfig {
   // For a followed group: how many of its recent posts (from its outbox) are mirrored when it
   // accepts the bridge's follow, or the bridge starts for the first time; each once, oldest first.
   int backfill = 0;
-  // At most this many posts an hour reach the mirror account (a burst of a quarter of it at once):
-  // a flooding group's posts wait their turn instead of being dropped, and none is lost.
+  // For a followed group: at most this many of its posts an hour reach the mirror account (a burst
+  // of a quarter of it at once): a flooding group's posts wait their turn, and none is lost.
   int max_posts_per_hour = 300;
 };
 inline constexpr int kMaxBackfill = 100;

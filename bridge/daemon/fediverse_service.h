@@ -101,6 +101,7 @@ class FediverseService {
   // resolved, accepted ones are backfilled once.
   void group_loop();
   void wake_group_loop();
+  bool stopping();
   void register_group_metrics();
   // Whether `host` (or a domain it is under) is in fediverse.blocked_domains.
   bool domain_blocked(const std::string& host) const;

@@ -46,9 +46,15 @@ void FediverseService::wake_group_loop() {
   loop_cv_.notify_all();
 }
 
+bool FediverseService::stopping() {
+  std::lock_guard lock(loop_mu_);
+  return loop_stopping_;
+}
+
 void FediverseService::group_loop() {
   for (;;) {
     for (const auto& bridge : config_.bridges) {
+      if (stopping()) return;
       if (!bridge.fediverse.group || bridge.mirror.backfill <= 0) continue;
       RemoteGroupState state = remote_group_state(store_, bridge.name);
       if (state.follow != "accepted") continue;
@@ -90,8 +96,12 @@ Result<int> FediverseService::backfill(const BridgeConfig& bridge, const std::st
   }
   // The group's own activities only (its Announces, its own posts), by the group, on its host.
   std::vector<json> taken;
+  // Bounded however the page is made: at most twice as many items looked at as asked for, and
+  // given up at once when the daemon stops.
+  std::size_t looked = 0, max_looked = 2 * static_cast<std::size_t>(bridge.mirror.backfill) + 10;
   for (auto& item : items) {
-    if (taken.size() >= static_cast<std::size_t>(bridge.mirror.backfill)) break;
+    if (taken.size() >= static_cast<std::size_t>(bridge.mirror.backfill) || ++looked > max_looked) break;
+    if (stopping()) return make_error("stopping");
     if (item.is_string() && host_of_url(item.get<std::string>()) == host_of_url(group_id)) {
       auto fetched = fetch_document(item.get<std::string>());
       if (!fetched) continue;

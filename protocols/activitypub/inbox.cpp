@@ -149,8 +149,11 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   // announced, their edits and deletes): a thousand Likes of one post must not queue behind each other.
   bool about_the_object = view->type == "Create" || view->type == "Announce" || view->type == "Update" ||
                           view->type == "Delete";
+  // A forwarded copy is the forwarder's: it must not take the id its author's own delivery will
+  // come with (a group forwarding a made-up Delete would otherwise silence the real one).
+  const std::string seen_id = forwarded ? signer.actor + "\n" + view->id : view->id;
   auto guard = d_.events.locks().lock({view->id, about_the_object ? locked_object(*view) : ""});
-  auto seen = d_.store.get(Family::seen, SeenIds::activitypub_key(view->id));
+  auto seen = d_.store.get(Family::seen, SeenIds::activitypub_key(seen_id));
   if (seen.ok() && seen->has_value()) {
     d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "duplicate"}}).inc();
     return {202, "duplicate"};
@@ -158,7 +161,7 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
 
   std::int64_t now = d_.clock();
   WriteBatch batch = d_.store.batch();
-  SeenIds::mark_received(batch, SeenIds::activitypub_key(view->id), now);
+  SeenIds::mark_received(batch, SeenIds::activitypub_key(seen_id), now);
   ParseContext context = parse_context(d_.actors);
   auto parsed = event_from_activity(*activity, context);
   if (parsed && forwarded) {
@@ -187,12 +190,13 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
   }
   if (parsed) d_.events.append(batch, event, now);
 
+  bool answered = false;  // one of our follows was accepted or rejected
   if (forwarded) {
     // Passed on by a followed group: routed only, never acted on as the author's own request.
   } else if (view->type == "Follow") handle_follow(batch, *view, signer);
   else if (view->type == "Undo") handle_undo(batch, *view, *activity);
   else if (view->type == "Block") handle_block(batch, view->object_id.value_or(""), view->actor, true);
-  else if (view->type == "Accept" || view->type == "Reject") handle_accept_reject(batch, *view);
+  else if (view->type == "Accept" || view->type == "Reject") answered = handle_accept_reject(batch, *view);
   else if (view->type == "Flag") handle_flag(batch, *view, *activity);
   else if (view->type == "Create" || view->type == "Update" || view->type == "Delete" || view->type == "Like")
     handle_group_posts(batch, *view, *activity);
@@ -204,8 +208,9 @@ InboxResponse Inbox::accept(const InboxRequest& request, const Signer& signer) {
     return {503, "storage_unavailable"};
   }
   spdlog::info("inbox: {} {} from {} stored as event {}", view->type, view->id, view->actor, event.id);
-  if (view->type == "Update" && view->object_id == view->actor && d_.actor_updated) d_.actor_updated(view->actor);
-  if (!forwarded && (view->type == "Accept" || view->type == "Reject") && d_.follow_answered) d_.follow_answered();
+  if (!forwarded && view->type == "Update" && view->object_id == view->actor && d_.actor_updated)
+    d_.actor_updated(view->actor);
+  if (answered && d_.follow_answered) d_.follow_answered();
   d_.metrics.counter("causeway_inbox_total", "Inbox POSTs by outcome.", {{"outcome", "accepted"}}).inc();
   return {202, "accepted"};
 }
@@ -250,16 +255,22 @@ void Inbox::handle_undo(WriteBatch& batch, const ActivityView& a, const json& ac
   }
 }
 
-void Inbox::handle_accept_reject(WriteBatch& batch, const ActivityView& a) {
-  // Our Follow of a.actor was answered; it is recorded against the local actor that sent it.
+bool Inbox::handle_accept_reject(WriteBatch& batch, const ActivityView& a) {
+  // Our Follow of a.actor was answered; it is recorded against the local actor that sent it, and
+  // only when the answer names that Follow (an Accept of one bridged actor's follow is not
+  // everyone's).
+  bool matched = false;
   for (const auto* local : d_.actors.all()) {
     auto f = d_.social.following(local->key, a.actor);
     if (!f.ok() || !f->has_value()) continue;
+    if (a.object_id && !(*f)->follow_id.empty() && *a.object_id != (*f)->follow_id) continue;
+    matched = true;
     Following updated = **f;
     updated.state = a.type == "Accept" ? "accepted" : "rejected";
     d_.social.set_following(batch, local->key, updated);
     spdlog::info("inbox: {} {} our follow of {}", a.actor, a.type == "Accept" ? "accepted" : "rejected", a.actor);
   }
+  return matched;
 }
 
 void Inbox::handle_group_posts(WriteBatch& batch, const ActivityView& a, const json& activity) {

@@ -92,7 +92,8 @@ class Inbox {
   void handle_follow(WriteBatch& batch, const ActivityView& a, const Signer& signer);
   void handle_undo(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
   void handle_block(WriteBatch& batch, const std::string& target, const std::string& by, bool blocked);
-  void handle_accept_reject(WriteBatch& batch, const ActivityView& a);
+  // Whether it answered one of our follows.
+  bool handle_accept_reject(WriteBatch& batch, const ActivityView& a);
   void handle_group_posts(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
   void handle_flag(WriteBatch& batch, const ActivityView& a, const nlohmann::json& activity);
 

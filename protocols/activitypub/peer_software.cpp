@@ -1,5 +1,7 @@
 #include "protocols/activitypub/peer_software.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <array>
 
@@ -36,7 +38,15 @@ std::optional<std::string> nodeinfo_software_name(const nlohmann::json& document
   if (software == document.end() || !software->is_object()) return std::nullopt;
   auto name = software->find("name");
   if (name == software->end() || !name->is_string() || name->get<std::string>().empty()) return std::nullopt;
-  return name->get<std::string>();
+  // A name is a short token ("lemmy", "mastodon"); anything else is kept and logged only as far
+  // as it is one, so a server cannot fill the cache or the log with its answer.
+  std::string out;
+  for (char c : name->get<std::string>()) {
+    if (out.size() >= 64 || !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) break;
+    out += c;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
 }
 
 }  // namespace causeway::activitypub

@@ -160,6 +160,9 @@ StepOutcome MirrorWriter::post(const BridgeConfig& bridge, XrpcClient& client, c
                                 WriteBatch& batch, std::optional<IngestLocks::Guard>& settling) {
   if (Router::gone(d_.store, event.origin.object.id, event.actor.id))
     return {Step::give_up, "deleted before it crossed", std::nullopt};
+  // Checked again here, not only when routed: another job for the same post may have made it.
+  if (auto made = idmap_.bluesky_copy(event.origin.object.id); made.ok() && made->has_value() && !(*made)->records.empty())
+    return {Step::give_up, "already bridged as " + (*made)->records.front().uri, std::nullopt};
   std::vector<std::string> notes;
   std::optional<ReplyRefs> reply;
   if (event.thread.parent) {
@@ -249,6 +252,7 @@ StepOutcome MirrorWriter::remove(const BridgeConfig& bridge, XrpcClient& client,
   auto copy = idmap_.bluesky_copy(target);
   if (!copy) return {Step::retry, copy.error(), std::nullopt};
   if (!copy->has_value()) return {Step::give_up, "its copy is unknown (never bridged, or already deleted)", std::nullopt};
+  if ((*copy)->bridge != bridge.name) return {Step::give_up, "its copy belongs to the bridge " + (*copy)->bridge, std::nullopt};
   if (auto refused = not_the_author(**copy, event)) return *refused;
   for (const auto& r : (*copy)->records) {
     auto gone = client.delete_record(kPost, rkey_of(r.uri));
@@ -354,22 +358,20 @@ std::optional<StepOutcome> MirrorWriter::claim_fetched(const BridgeConfig& bridg
   return std::nullopt;
 }
 
-StepOutcome MirrorWriter::remove_author(const BridgeConfig& bridge, XrpcClient& client, const std::string& author,
+StepOutcome MirrorWriter::remove_author(const BridgeConfig& bridge, XrpcClient& client, const LoadedJob& job,
                                         WriteBatch& batch) {
-  // Bounded per job: the records deleted here are forgotten in this job's batch; a later try finds
-  // only what is left (a record already gone reads as deleted).
-  constexpr std::size_t kScan = 2000, kPerJob = 200;
-  auto ids = idmap_.posts_by(author, kScan);
+  // Bounded per job: what is deleted here is forgotten in this job's batch, and a next job (queued
+  // in the same batch) takes the rest; a record already gone reads as deleted.
+  constexpr std::size_t kPerJob = 200;
+  const std::string& author = job.job.subject;
+  auto ids = idmap_.posts_by(bridge.name, author, kPerJob + 1);
   if (!ids) return {Step::retry, ids.error(), std::nullopt};
-  std::size_t deleted = 0, left = 0;
+  std::size_t deleted = 0;
   for (const auto& id : *ids) {
+    if (deleted == kPerJob) break;
     auto copy = idmap_.bluesky_copy(id);
     if (!copy) return {Step::retry, copy.error(), std::nullopt};
     if (!copy->has_value() || (*copy)->bridge != bridge.name) continue;
-    if (deleted >= kPerJob) {
-      ++left;
-      continue;
-    }
     for (const auto& r : (*copy)->records) {
       auto gone = client.delete_record(kPost, rkey_of(r.uri));
       if (!gone.ok() && gone.error().kind != XrpcError::Kind::not_found) return from_error(gone.error(), bridge.name);
@@ -377,11 +379,23 @@ StepOutcome MirrorWriter::remove_author(const BridgeConfig& bridge, XrpcClient& 
     idmap_.unlink(batch, id, **copy);
     ++deleted;
   }
-  if (left > 0) return {Step::retry, "deleted " + std::to_string(deleted) + " copies, " + std::to_string(left) + " to go", d_.clock()};
-  return {Step::done, "deleted the copies of " + std::to_string(deleted) + " posts of the deleted account " + author, std::nullopt};
+  std::string done = "deleted the copies of " + std::to_string(deleted) + " posts of the deleted account " + author;
+  if (ids->size() > kPerJob) {
+    Job next;
+    next.id = job.event.id + "." + bridge.name + ".more" + std::to_string(d_.clock());
+    next.kind = kToBlueskyJob;
+    next.target = bridge.bluesky->pds.to_string();
+    next.payload = encode_bridge_job({job.job.event_id, bridge.name, JobOp::remove_author, author});
+    d_.queue.enqueue(batch, std::move(next));
+    done += "; more follow";
+  }
+  return {Step::done, done, std::nullopt};
 }
 
 std::optional<StepOutcome> MirrorWriter::flood_gate(const BridgeConfig& bridge, const Event& event) {
+  // A group hosted here is paced by its own operators (members are vetted); a followed group on
+  // another server is not ours to trust with the mirror account's rate.
+  if (!bridge.fediverse.group) return std::nullopt;
   const double per_us = bridge.mirror.max_posts_per_hour / 3.6e9;
   const double capacity = std::max(1.0, bridge.mirror.max_posts_per_hour / 4.0);
   std::int64_t now = d_.clock();
@@ -408,6 +422,9 @@ std::optional<StepOutcome> MirrorWriter::flood_gate(const BridgeConfig& bridge, 
   if (about.ok() && (about->empty() || about->back().reason != why)) {
     WriteBatch note = d_.store.batch();
     d_.router.decisions().record(note, Decision{event.origin.activity_id, bridge.name, Outcome::queued, why, "", event.id, now});
+    // The post's own story too, where an operator looks first (still "queued": nothing is lost).
+    if (const std::string& post = event.origin.object.id; !post.empty() && post != event.origin.activity_id)
+      d_.router.decisions().record(note, Decision{post, bridge.name, Outcome::queued, why, "", event.id, now});
     (void)d_.store.write(note);
   }
   return StepOutcome{Step::wait, why, due};
@@ -448,6 +465,9 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
     outcome = {Step::give_up, "the bridge has no Bluesky side", std::nullopt};
   } else if (!client) {
     outcome = {Step::retry, error, d_.clock() + kLoginRetryUs};
+  } else if ((op == JobOp::post || op == JobOp::fetch_post) && !event.origin.relayed_by.empty() &&
+             Router::gone(d_.store, event.origin.object.id, event.origin.relayed_by)) {
+    outcome = {Step::give_up, "removed from the group before it crossed", std::nullopt};
   } else if (auto waiting = op == JobOp::post || op == JobOp::fetch_post ? flood_gate(bridge, event) : std::nullopt) {
     outcome = *waiting;
   } else if (op == JobOp::post) {
@@ -482,7 +502,7 @@ StepOutcome MirrorWriter::write(LoadedJob& loaded, WriteBatch& batch, std::optio
   } else if (op == JobOp::remove) {
     outcome = remove(bridge, *client, event, batch);
   } else if (op == JobOp::remove_author) {
-    outcome = remove_author(bridge, *client, loaded.job.subject, batch);
+    outcome = remove_author(bridge, *client, loaded, batch);
   } else if (op == JobOp::hide || op == JobOp::list_add || op == JobOp::list_remove) {
     auto on_error = [&](const XrpcError& e) { return from_error(e, bridge.name); };
     const std::string& subject = loaded.job.subject;

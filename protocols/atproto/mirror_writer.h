@@ -76,7 +76,7 @@ class MirrorWriter final : public BridgeWriter {
                                            bool& note_story);
   StepOutcome update(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
   // A deleted fediverse account: every copy of its posts on this bridge's mirror account.
-  StepOutcome remove_author(const BridgeConfig& bridge, XrpcClient& client, const std::string& author, WriteBatch& batch);
+  StepOutcome remove_author(const BridgeConfig& bridge, XrpcClient& client, const LoadedJob& job, WriteBatch& batch);
   // An edit a followed group relayed: the post as its origin serves it now, then update().
   StepOutcome fetch_update(const BridgeConfig& bridge, XrpcClient& client, const Event& event, WriteBatch& batch);
   // The event's post fetched from its origin, for the group that announced or relayed it.

@@ -172,6 +172,14 @@ TEST_CASE("a locked boost group: the pending follow shows, the bridge catches up
   std::string later_uri = b.bridged_as(later["note"]);
   REQUIRE(!later_uri.empty());
 
+  // alice edits it: the channel forwards her Update (signed by the channel); the copy is edited
+  // from her server's version, not the forwarded words.
+  b.fedify.post("/control/update", {{"actor", "alice"}, {"note", later["note"]}, {"content", "<p>Second shift moved to 15:00.</p>"}});
+  CHECK(eventually([&] {
+    json now = b.record(later_uri);
+    return !now.is_null() && now["value"]["text"].get<std::string>().find("Second shift moved to 15:00.") != std::string::npos;
+  }, std::chrono::seconds(30)));
+
   // alice deletes it: the channel forwards her Delete (signed by the channel), the copy goes.
   b.fedify.post("/control/delete", {{"actor", "alice"}, {"note", later["note"]}});
   CHECK(eventually([&] { return b.record(later_uri).is_null(); }, std::chrono::seconds(30)));
@@ -223,4 +231,28 @@ TEST_CASE("a Friendica forum: posts that mention !forum reach Bluesky, a Bluesky
   auto mentions = reply["mentions"].get<std::vector<std::string>>();
   CHECK(std::find(mentions.begin(), mentions.end(), forum_id) != mentions.end());
   CHECK(reply["content"].get<std::string>().find(">!<span>forum</span></a>") != std::string::npos);
+}
+
+TEST_CASE("a followed group that floods is paced by mirror.max_posts_per_hour, and loses nothing", "[groups]") {
+  BridgeSetup b("mirror: { max_posts_per_hour: 4 }", "", "", [](FedifyPeer& peer, std::string& id) {
+    id = peer.create_group("news", "lemmy")["id"];
+    return "!news@" + peer.origin().substr(7);
+  });
+  INFO("causeway log:\n" << b.causeway->log());
+  REQUIRE(eventually([&] { return status(b)["group"].value("follow", "") == "accepted"; }));
+  b.fedify.actor("alice");
+  // A burst of one (a quarter of 4 an hour): the first post crosses, the next two wait their turn.
+  std::vector<std::string> notes;
+  for (int i = 1; i <= 3; ++i)
+    notes.push_back(b.fedify.community_post("alice", b.group, "Flood " + std::to_string(i), "<p>Again and again.</p>")["note"]);
+  REQUIRE(!b.bridged_as(notes[0]).empty());
+  for (int i = 1; i <= 2; ++i) {
+    CHECK(eventually([&] {
+      ProcessOutput out = b.causeway->cli({"why", "--config", b.causeway->config().string(), notes[i]});
+      return out.out.find("queued for delivery: waiting its turn: the group posts faster than mirror.max_posts_per_hour (4)") !=
+             std::string::npos;
+    }));
+  }
+  CHECK(mirror_posts(b).size() == 1);
+  CHECK(status(b).value("queued", 0) == 2);  // kept, not dropped
 }

@@ -194,10 +194,11 @@ TEST_CASE("an account deleted by its own server takes every copy of its posts, a
   f.mirrored("http://ds9.lemmy.ml/comment/1", "news", alpha);
   f.arrive(deletion);
   auto jobs = f.bridge_jobs();
-  REQUIRE(jobs.size() == 2);  // one per bridge with a Bluesky side; each deletes that bridge's copies
+  REQUIRE(jobs.size() == 1);  // one per bridge that mirrored some of them
+  CHECK(jobs[0].bridge == "news");
   CHECK(jobs[0].op == JobOp::remove_author);
   CHECK(jobs[0].subject == alpha);
-  CHECK(IdMap(*f.db).posts_by(alpha, 10).value().size() == 2);
+  CHECK(IdMap(*f.db).posts_by("news", alpha, 10).value().size() == 2);
   // A post of theirs still arriving later is not made.
   json create = payload("create_note.json");
   create["id"] = "http://ds9.lemmy.ml/activities/create/late";
@@ -211,4 +212,21 @@ TEST_CASE("an account deleted by its own server takes every copy of its posts, a
     g.arrive(relayed);
     CHECK(g.bridge_jobs().empty());
   }
+}
+
+TEST_CASE("a claim about someone else's post does not make it look handled, so it is not made twice", "[relay]") {
+  LemmyFixture f;
+  json create = payload("create_note.json");  // a ds9 member's comment, relayed by the community
+  f.arrive(announced(create, "first"));
+  REQUIRE(f.bridge_jobs().size() == 1);
+  // A stranger "announces" the same comment: not a group any bridge follows, and not its server.
+  json stranger = announced(create, "stranger");
+  stranger["actor"] = "http://evil.example/c/fake";
+  stranger["id"] = "http://evil.example/activities/announce/1";
+  f.arrive(stranger);
+  // The community's second announce still finds the comment on its way.
+  json again = announced(create, "second");
+  f.arrive(again);
+  CHECK(f.bridge_jobs().empty());
+  CHECK(f.last(again["id"]) == "not bridged: already on its way");
 }
