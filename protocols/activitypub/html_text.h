@@ -69,6 +69,10 @@ struct MentionLink {
 };
 using MentionResolver = std::function<MentionLink(const std::string& target)>;
 
+// Appends `s` escaped, safe both as element content and inside a double- or single-quoted
+// attribute value.
+void escape_into(std::string& out, std::string_view s);
+
 // HTML for `rt`: the text escaped, "\n\n" (or more) separating <p> paragraphs, "\n" as <br>, and
 // facets wrapped the way Mastodon renders them: links as <a rel="nofollow noopener">, mentions as
 // an h-card with class "u-url mention", hashtags as <a rel="tag" class="mention hashtag"> to

@@ -201,7 +201,7 @@ Result<RenderedNote> render_note(const Event& e, const NoteContext& c) {
       std::string sigil = c.group_mention.substr(0, 1), name = c.group_mention.substr(1, c.group_mention.find('@', 1) - 1);
       auto escaped = [](const std::string& in) {
         std::string out;
-        for (char ch : in) out += ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '&' ? "&amp;" : ch == '"' ? "&quot;" : std::string(1, ch);
+        escape_into(out, in);
         return out;
       };
       std::string link = "<span class=\"h-card\" translate=\"no\"><a href=\"" + escaped(c.group) +

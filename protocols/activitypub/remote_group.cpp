@@ -1,17 +1,11 @@
 #include "protocols/activitypub/remote_group.h"
 
-#include <algorithm>
-#include <cctype>
 
 #include "protocols/activitypub/as2.h"
+#include "protocols/activitypub/http_request_view.h"
 
 namespace causeway::activitypub {
 namespace {
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -39,11 +33,11 @@ RemoteGroup classify_remote_group(const nlohmann::json& actor, const std::string
   if (auto locked = actor.find("manuallyApprovesFollowers"); locked != actor.end() && locked->is_boolean())
     g.locked = locked->get<bool>();
   std::string type = string_member(actor, "type");
-  std::string sw = lowercase(software);
+  std::string sw = ascii_lowercase(software);
   // Friendica names itself in the actor's generator (src/Protocol/ActivityPub/Transmitter.php,
   // getProfile: "generator" {"type":"Application","name":"Friendica '...' <version>"}).
   std::string generator;
-  if (auto gen = actor.find("generator"); gen != actor.end() && gen->is_object()) generator = lowercase(string_member(*gen, "name"));
+  if (auto gen = actor.find("generator"); gen != actor.end() && gen->is_object()) generator = ascii_lowercase(string_member(*gen, "name"));
   if (sw == "friendica" || starts_with(generator, "friendica")) {
     g.kind = type == "Group" ? RemoteGroupKind::forum : RemoteGroupKind::boost;
     return g;

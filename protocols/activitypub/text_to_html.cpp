@@ -7,19 +7,6 @@
 namespace causeway::activitypub {
 namespace {
 
-// Safe both as element content and inside a double- or single-quoted attribute value.
-void escape_into(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-}
 
 class HtmlWriter {
  public:
@@ -79,6 +66,19 @@ class HtmlWriter {
 };
 
 }  // namespace
+
+void escape_into(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+}
 
 std::string text_to_html(const RichText& rt, const MentionResolver& mention, std::string_view tag_base) {
   const std::string_view text = rt.text;
